@@ -1,0 +1,24 @@
+# Installation and the CMake package that lets another project call
+#   find_package(hornet) and link hornet::hornet.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS hornet hornet_warnings hornet_sanitize
+        EXPORT hornetTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS hornet-train hornet-eval RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/hornet/
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hornet
+        FILES_MATCHING PATTERN "*.h" PATTERN "pch.h" EXCLUDE)
+install(EXPORT hornetTargets NAMESPACE hornet::
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hornet)
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/hornetConfig.cmake.in
+    ${PROJECT_BINARY_DIR}/hornetConfig.cmake
+    INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hornet)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/hornetConfigVersion.cmake
+    COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/hornetConfig.cmake ${PROJECT_BINARY_DIR}/hornetConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hornet)

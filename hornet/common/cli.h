@@ -1,0 +1,18 @@
+// What hornet's command-line tools share: running a command body with uniform
+// error reporting, and the intra-op thread setting.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace hornet::common {
+
+/// Runs `body`; an exception is printed as "<tool>: error: <message>" (LibTorch
+/// errors without their C++ backtrace) and turned into exit status 1.
+int run_command(const std::string& tool, const std::function<int()>& body);
+
+/// Sets LibTorch's intra-op thread count; 0 means one per hardware core.
+/// Returns the count in effect.
+int set_threads(int threads);
+
+}  // namespace hornet::common

@@ -1,0 +1,64 @@
+// The HorNet backbone (hornet-reference.md §1.2, §1.7): a 4x4 stem, three 2x2
+// downsamplings and four stages of HorNet blocks, with a final LayerNorm per
+// requested output stage.
+#pragma once
+
+#include "hornet/models/block.h"
+
+#include <torch/nn/modules/container/sequential.h>
+
+#include <vector>
+
+namespace hornet::models {
+
+struct HorNetOptions {
+  /* implicit */ HorNetOptions(ArchSpec arch) : arch_(std::move(arch)) {}
+  TORCH_ARG(ArchSpec, arch);
+  TORCH_ARG(int64_t, in_channels) = 3;
+  /// Stochastic depth: block rates rise linearly from 0 to this over all blocks.
+  TORCH_ARG(double, drop_path_rate) = 0.0;
+  TORCH_ARG(double, scale) = 1.0 / 3.0;
+  TORCH_ARG(double, layer_scale_init_value) = 1e-6;
+  /// Stages whose output forward() returns (negative counts from the end);
+  /// each gets a LayerNorm `norm{i}`. {0, 1, 2, 3} serves dense tasks.
+  TORCH_ARG(std::vector<int64_t>, out_indices) = std::vector<int64_t>{3};
+  /// Average-pool before the final norm and return [N, C] (classification);
+  /// otherwise return normalised [N, C, H, W] maps.
+  TORCH_ARG(bool, gap_before_final_norm) = true;
+};
+
+/// Parameters (mmpretrain names, without the classifier's `backbone.` prefix):
+/// `downsample_layers.{0..3}.{0,1}.*`, `stages.{i}.{j}.*`, `norm{i}.*`.
+class HorNetImpl : public torch::nn::Cloneable<HorNetImpl> {
+ public:
+  explicit HorNetImpl(HorNetOptions options);
+  void reset() override;
+  /// Official initialisation: trunc-normal(0.02) conv and linear weights, zero
+  /// biases, unit LayerNorms, layer scales at layer_scale_init_value.
+  void reset_parameters();
+  void pretty_print(std::ostream& stream) const override;
+
+  /// [N, in_channels, H, W] with H, W >= 32 -> one tensor per out index, in stage
+  /// order: [N, C_i] with gap_before_final_norm, else [N, C_i, H_i, W_i].
+  std::vector<torch::Tensor> forward(const torch::Tensor& x);
+  /// Multiply-accumulates of every conv and linear layer for an HxW input.
+  int64_t macs(int64_t height, int64_t width) const;
+
+  /// Channel width of each stage.
+  const std::vector<int64_t>& stage_dims() const { return dims_; }
+  /// The normalised, sorted out indices.
+  const std::vector<int64_t>& out_indices() const { return out_indices_; }
+
+  HorNetOptions options;
+  torch::nn::ModuleList downsample_layers{nullptr};
+  torch::nn::ModuleList stages{nullptr};
+  /// norm{i} for i in out_indices, indexed by stage (null elsewhere).
+  std::vector<HorNetLayerNorm> norms;
+
+ private:
+  std::vector<int64_t> dims_;
+  std::vector<int64_t> out_indices_;
+};
+TORCH_MODULE(HorNet);
+
+}  // namespace hornet::models

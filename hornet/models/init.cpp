@@ -1,0 +1,52 @@
+// Official HorNet initialisation (hornet-reference.md §1.8).
+#include "hornet/models/init.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+
+#include <cmath>
+
+namespace hornet::models {
+
+void trunc_normal_(torch::Tensor tensor, double mean, double std, double a, double b) {
+  torch::NoGradGuard no_grad;
+  const auto cdf = [](double v) { return 0.5 * (1.0 + std::erf(v / std::sqrt(2.0))); };
+  const double lo = cdf((a - mean) / std);
+  const double hi = cdf((b - mean) / std);
+  // Uniform in CDF space, mapped back through the inverse normal CDF.
+  tensor.uniform_(2.0 * lo - 1.0, 2.0 * hi - 1.0);
+  tensor.erfinv_();
+  tensor.mul_(std * std::sqrt(2.0));
+  tensor.add_(mean);
+  tensor.clamp_(a, b);
+}
+
+namespace {
+void init_one(torch::nn::Module& m, double std) {
+  torch::Tensor weight, bias;
+  if (auto* conv = m.as<torch::nn::Conv2dImpl>()) {
+    weight = conv->weight;
+    bias = conv->bias;
+  } else if (auto* linear = m.as<torch::nn::LinearImpl>()) {
+    weight = linear->weight;
+    bias = linear->bias;
+  } else {
+    return;
+  }
+  trunc_normal_(weight, 0.0, std);
+  if (bias.defined()) {
+    torch::NoGradGuard no_grad;
+    bias.zero_();
+  }
+}
+}  // namespace
+
+void init_conv_linear_trunc_normal(torch::nn::Module& module, double std) {
+  // Called from reset(), before the module is owned by a shared_ptr, so the
+  // module itself is visited directly rather than through modules(true).
+  init_one(module, std);
+  for (const auto& m : module.modules(/*include_self=*/false)) init_one(*m, std);
+}
+
+}  // namespace hornet::models

@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Writes the fixtures the C++ tests compare against, using Debian's python3-torch.
+
+    /usr/bin/python3 tests/reference/make_fixtures.py --out build/tests/fixtures
+
+The build runs this as the CTest fixture `reference_fixtures` before the C++
+tests. Layout:
+
+    models/<case>/case.json        arch spec, input size, class count
+    models/<case>/input.npy        float32 [N, 3, H, W] (row 0 ~ N(0,1), row 1 ~ 0.01 N(0,1))
+    models/<case>/logits.npy       the reference model's logits
+    models/<case>/params/<key>.npy randomised weights (mmpretrain keys)
+    models/<case>/grad_output.npy  d loss / d logits (cases with gradients)
+    models/<case>/grads/<key>.npy  parameter gradients of loss = sum(logits * grad_output)
+    npy/*.npy                      arrays in every dtype and layout the .npy reader handles
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hornet_ref  # noqa: E402
+
+TOLERANCE = 1e-4  # the C++ tests' logit tolerance
+
+DW7 = ('dw', 7)
+
+
+def custom(base_dim, depths, mixers):
+    return dict(base_dim=base_dim, depths=depths, orders=[2, 3, 4, 5], mixers=mixers)
+
+
+# name -> (spec, zoo name or None, input [N, C, H, W], classes, checks); checks:
+#   'grads' also writes gradients, 'mutations' proves planted bugs move the logits
+CASES = {
+    'custom_dw': (custom(16, [1, 1, 2, 1], [DW7] * 4), None, (2, 3, 64, 64), 10, {'grads', 'mutations'}),
+    # Filters sized for the 64x64 input except stage 3, which is resized (3,2) -> (2,2).
+    'custom_gf': (custom(16, [1, 1, 2, 1], [DW7, ('gf', 8, 5), ('gf', 4, 3), ('gf', 3, 2)]),
+                  None, (2, 3, 64, 64), 10, {'grads', 'mutations'}),
+    # Odd widths (irfft2 needs the explicit size), a 3x3 depthwise mixer, and a resize.
+    'custom_gf_odd': (custom(16, [1, 2, 1, 1], [('dw', 3), ('gf', 8, 6), ('gf', 5, 3), ('gf', 2, 2)]),
+                      None, (2, 3, 70, 90), 7, {'grads', 'mutations'}),
+    'tiny_224': (hornet_ref.arch_spec('tiny'), 'tiny', (2, 3, 224, 224), 1000, {'mutations'}),
+    'tiny_gf_224': (hornet_ref.arch_spec('tiny-gf'), 'tiny-gf', (2, 3, 224, 224), 1000, {'mutations'}),
+    # 224 filters on a 256 input: (14,8)/(7,4) resized to (16,9)/(8,5) on every forward.
+    'tiny_gf_256': (hornet_ref.arch_spec('tiny-gf'), 'tiny-gf', (2, 3, 256, 256), 1000, set()),
+    # The official 384 filter sizes (24,13)/(12,7) on a tiny-width model.
+    'gf_384': (custom(64, [2, 3, 18, 2], [DW7, DW7, ('gf', 24, 13), ('gf', 12, 7)]),
+               None, (1, 3, 384, 384), 1000, set()),
+}
+
+
+def save(path, tensor):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    np.save(path, tensor.detach().cpu().numpy())
+
+
+def make_input(shape, gen):
+    x = torch.randn(shape, generator=gen)
+    if shape[0] > 1:
+        x[1] *= 0.01  # near-flat: makes a wrong LayerNorm eps visible (docs §7)
+    return x
+
+
+def mutation_checks(name, model, x, logits):
+    """Plants known porting bugs into the reference and requires each to move the
+    logits by more than the C++ tolerance, so the parity test would catch it."""
+    def delta():
+        with torch.no_grad():
+            return (model(x) - logits).abs().max().item()
+
+    results = {}
+    norms = [m for m in model.modules() if isinstance(m, hornet_ref.Norm)]
+    for m in norms:
+        m.eps = 1e-5
+    results['layernorm eps 1e-5'] = delta()
+    for m in norms:
+        m.eps = hornet_ref.EPS
+    for b in model.blocks():
+        b.gelu = 'tanh'
+    results['tanh GELU'] = delta()
+    for b in model.blocks():
+        b.gelu = 'none'
+    gfs = [m for m in model.modules() if isinstance(m, hornet_ref.GlobalLocal)]
+    if gfs:
+        for m in gfs:
+            m.interleave = False
+        results['GF concat instead of interleave'] = delta()
+        for m in gfs:
+            m.interleave = True
+    gn = [m for m in model.modules() if isinstance(m, hornet_ref.GnConv)]
+    for m in gn:
+        m.scale = 1.0
+    results['gnConv scale 1.0'] = delta()
+    for m in gn:
+        m.scale = 1.0 / 3.0
+    removal = []
+    for b in model.blocks():
+        b.enabled = False
+        removal.append(delta())
+        b.enabled = True
+    results['smallest block removal'] = min(removal)
+    for what, d in results.items():
+        print(f'  {name}: {what}: max |delta logits| = {d:.3g}')
+        if d <= 2 * TOLERANCE:
+            raise SystemExit(f'{name}: fixture too weak: "{what}" moves logits by only {d:.3g}')
+    assert delta() == 0.0, 'mutation checks did not restore the model'
+
+
+def make_model_case(out_dir, name, spec, zoo, shape, num_classes, checks, seed):
+    gen = torch.Generator().manual_seed(seed)
+    model = hornet_ref.Classifier(spec, num_classes)
+    hornet_ref.randomize_(model, gen)
+    model.eval()
+    x = make_input(shape, gen)
+    case_dir = os.path.join(out_dir, name)
+    with torch.no_grad():
+        logits = model(x)
+    if 'grads' in checks:
+        grad_output = torch.randn(logits.shape, generator=gen)
+        model.zero_grad()
+        (model(x) * grad_output).sum().backward()
+        for key, p in model.named_parameters():
+            save(os.path.join(case_dir, 'grads', key + '.npy'), p.grad)
+        save(os.path.join(case_dir, 'grad_output.npy'), grad_output)
+    if 'mutations' in checks:
+        mutation_checks(name, model, x, logits)
+    for key, tensor in model.state_dict().items():
+        save(os.path.join(case_dir, 'params', key + '.npy'), tensor)
+    save(os.path.join(case_dir, 'input.npy'), x)
+    save(os.path.join(case_dir, 'logits.npy'), logits)
+    meta = dict(name=name, zoo=zoo, num_classes=num_classes, input_shape=list(shape),
+                arch=dict(base_dim=spec['base_dim'], depths=spec['depths'], orders=spec['orders'],
+                          mixers=[list(m) for m in spec['mixers']]))
+    with open(os.path.join(case_dir, 'case.json'), 'w') as f:
+        json.dump(meta, f, indent=1)
+
+
+def make_npy_cases(out_dir):
+    """arange(24) reshaped to (2, 3, 4) in every supported dtype and layout; the
+    C++ test checks the values against its own arange."""
+    os.makedirs(out_dir, exist_ok=True)
+    base = np.arange(24).reshape(2, 3, 4)
+    for dt in ['<f2', '<f4', '<f8', '|i1', '<i2', '<i4', '<i8', '|u1', '<c8', '<c16', '>f4', '>i8', '>c8']:
+        np.save(os.path.join(out_dir, f'arange_{dt[1:]}_{"be" if dt[0] == ">" else "le"}.npy'),
+                base.astype(np.dtype(dt)))
+    np.save(os.path.join(out_dir, 'arange_f4_fortran.npy'), np.asfortranarray(base.astype('<f4')))
+    np.save(os.path.join(out_dir, 'bool.npy'), (base % 3 == 0))
+    np.save(os.path.join(out_dir, 'scalar_f8.npy'), np.array(2.5))
+    np.save(os.path.join(out_dir, 'empty_f4.npy'), np.zeros((0, 5), dtype='<f4'))
+    np.save(os.path.join(out_dir, 'vector_i8.npy'), np.arange(7, dtype='<i8'))
+    # Format version 2.0 (4-byte header length).
+    with open(os.path.join(out_dir, 'arange_f4_v2.npy'), 'wb') as f:
+        np.lib.format.write_array(f, base.astype('<f4'), version=(2, 0))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--out', required=True, help='output directory')
+    parser.add_argument('--cases', nargs='*', default=None, help='model cases to write (default: all)')
+    parser.add_argument('--threads', type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    make_npy_cases(os.path.join(args.out, 'npy'))
+    for i, (name, (spec, zoo, shape, classes, checks)) in enumerate(CASES.items()):
+        if args.cases is not None and name not in args.cases:
+            continue
+        start = time.time()
+        make_model_case(os.path.join(args.out, 'models'), name, spec, zoo, shape, classes, checks, seed=1000 + i)
+        print(f'fixture {name}: {time.time() - start:.1f} s', flush=True)
+
+
+if __name__ == '__main__':
+    main()
