@@ -4,6 +4,23 @@
 find_package(Torch REQUIRED)
 find_package(CLI11 REQUIRED)
 
+# CUDA code needs both a CUDA-enabled LibTorch and nvcc; Debian's LibTorch is
+# CPU-only, so AUTO resolves to OFF there.
+set(HORNET_WITH_CUDA OFF)
+if(NOT HORNET_CUDA STREQUAL "OFF")
+  if(TARGET torch_cuda OR TORCH_CUDA_LIBRARIES OR CAFFE2_USE_CUDA)
+    include(CheckLanguage)
+    check_language(CUDA)
+    if(CMAKE_CUDA_COMPILER)
+      set(HORNET_WITH_CUDA ON)
+    endif()
+  endif()
+  if(HORNET_CUDA STREQUAL "ON" AND NOT HORNET_WITH_CUDA)
+    message(FATAL_ERROR "HORNET_CUDA=ON needs a CUDA-enabled LibTorch and a CUDA compiler (nvcc)")
+  endif()
+endif()
+message(STATUS "hornet: CUDA support ${HORNET_WITH_CUDA}")
+
 if(HORNET_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
   find_package(yaml-cpp REQUIRED)
