@@ -3,6 +3,7 @@
 
 find_package(Torch REQUIRED)
 find_package(CLI11 REQUIRED)
+find_package(ZLIB REQUIRED)  # CRC-32 of zip records
 
 # CUDA code needs both a CUDA-enabled LibTorch and nvcc; Debian's LibTorch is
 # CPU-only, so AUTO resolves to OFF there.

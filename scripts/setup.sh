@@ -24,7 +24,7 @@ packages=(
   # image decoding and processing
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libturbojpeg0-dev
   # configuration, logging, command lines, tests, distributed headers
-  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev catch2 libgloo-dev
+  zlib1g-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev catch2 libgloo-dev
   # Python is a test and benchmark tool only: fixtures, the reference model, peers
   python3 python3-torch python3-torchvision python3-numpy python3-pil python3-matplotlib
 )

@@ -13,6 +13,9 @@ tests. Layout:
     models/<case>/grad_output.npy  d loss / d logits (cases with gradients)
     models/<case>/grads/<key>.npy  parameter gradients of loss = sum(logits * grad_output)
     npy/*.npy                      arrays in every dtype and layout the .npy reader handles
+    checkpoints/objects_<fmt>.pth  one object tree (all dtypes, views, shared storages,
+                                   mmengine / official-repository objects) saved as
+                                   zip and legacy torch.save files, pickle protocols 2, 4, 5
 """
 import argparse
 import json
@@ -159,6 +162,88 @@ def make_npy_cases(out_dir):
         np.lib.format.write_array(f, base.astype('<f4'), version=(2, 0))
 
 
+class HistoryBuffer:
+    """Stands in for mmengine's HistoryBuffer: an object holding numpy values."""
+
+    def __init__(self):
+        self._log_history = np.array([0.5, 0.25, 0.125])
+        self._count_history = np.array([1, 1, 1])
+        self.max_length = 1000000
+        self.last = np.float64(0.125)
+
+
+def _register_as_mmengine():
+    """Pickles HistoryBuffer under mmengine's module path, as real training
+    checkpoints name it, without mmengine installed."""
+    import types
+    path = 'mmengine.logging.history_buffer'
+    parts = path.split('.')
+    for i in range(1, len(parts) + 1):
+        sys.modules.setdefault('.'.join(parts[:i]), types.ModuleType('.'.join(parts[:i])))
+    sys.modules[path].HistoryBuffer = HistoryBuffer
+    HistoryBuffer.__module__ = path
+
+
+_register_as_mmengine()
+
+
+def checkpoint_objects():
+    """The object tree every checkpoint fixture holds. Tensors are arange(24)
+    in (2, 3, 4) in each dtype, so the C++ side can rebuild them by hand."""
+    import argparse
+    import collections
+    arange = torch.arange(24).reshape(2, 3, 4)
+    tensors = {name: arange.to(dtype) for name, dtype in [
+        ('float32', torch.float32), ('float64', torch.float64), ('float16', torch.float16),
+        ('bfloat16', torch.bfloat16), ('int8', torch.int8), ('int16', torch.int16),
+        ('int32', torch.int32), ('int64', torch.int64), ('uint8', torch.uint8),
+        ('complex64', torch.complex64)]}
+    tensors['bool'] = arange % 3 == 0
+    base = arange.float()
+    views = {
+        'base': base,
+        'slice': base[:, 1:3],         # non-contiguous, offset into base's storage
+        'transposed': base.transpose(0, 2),
+        'row': base[1, 2],             # 1-D view with an offset
+        'scalar': torch.tensor(7.5),
+        'empty': torch.zeros(0, 3),
+    }
+    module = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.LayerNorm(2))
+    with torch.no_grad():
+        for i, p in enumerate(module.parameters()):
+            p.copy_(torch.arange(p.numel()).reshape(p.shape) + i)
+    state_dict = module.state_dict()  # OrderedDict with _metadata
+    meta = {'epoch': 12, 'iter': 34567, 'cfg': "model = dict(type='ImageClassifier')\n", 'seed': 1234,
+            'experiment_name': 'hornet-tiny_8xb128_in1k', 'time': '20220915_120000',
+            'mmengine_version': '0.10.4', 'dataset_meta': {'classes': ('cat', 'dog')}}
+    args = argparse.Namespace(model='hornet_tiny_gf', lr=4e-3, drop_path=0.2, model_ema=True,
+                              input_size=224)
+    return {
+        'tensors': tensors,
+        'views': views,
+        'param': torch.nn.Parameter(torch.ones(2, 2)),
+        'state_dict': state_dict,
+        'meta': meta,
+        'args': args,
+        'message_hub': {'log_scalars': {'train/loss': HistoryBuffer()}},
+        'scalars': {'big': 2 ** 70, 'neg_big': -(2 ** 70), 'int64_max': 2 ** 63 - 1, 'negative': -5,
+                    'float': 1.5, 'text': 'h\u00e9llo', 'bytes': b'\x00\xff', 'none': None,
+                    'true': True, 'tuple': (1, 'a'), 'set': {3}, 'frozenset': frozenset({4}),
+                    'ordered': collections.OrderedDict([('z', 1), ('a', 2)])},
+        'nested': [[[[[['deep']]]]]],
+    }
+
+
+def make_checkpoint_cases(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    obj = checkpoint_objects()
+    for name, kwargs in [('zip_p2', {}), ('zip_p4', {'pickle_protocol': 4}),
+                         ('zip_p5', {'pickle_protocol': 5}),
+                         ('legacy_p2', {'_use_new_zipfile_serialization': False}),
+                         ('legacy_p4', {'_use_new_zipfile_serialization': False, 'pickle_protocol': 4})]:
+        torch.save(obj, os.path.join(out_dir, f'objects_{name}.pth'), **kwargs)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out', required=True, help='output directory')
@@ -167,6 +252,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     make_npy_cases(os.path.join(args.out, 'npy'))
+    make_checkpoint_cases(os.path.join(args.out, 'checkpoints'))
     for i, (name, (spec, zoo, shape, classes, checks)) in enumerate(CASES.items()):
         if args.cases is not None and name not in args.cases:
             continue

@@ -1,0 +1,79 @@
+// Reading and writing files in the formats of Python's torch.save, without
+// Python: the zip format (torch >= 1.6) and the legacy format (a sequence of
+// pickles followed by raw storages), which mmpretrain's published HorNet
+// weights most likely use (hornet-reference.md §3; platform.md §3).
+//
+// Reading decodes the structure (dicts, lists, tensors as references to
+// storages, opaque objects) and leaves tensor data on disk until asked for, so
+// a large checkpoint is never held in memory twice.
+#pragma once
+
+#include "hornet/io/pickle.h"
+#include "hornet/io/zip.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace hornet::io {
+
+class TorchFile {
+ public:
+  enum class Format { kZip, kLegacy };
+
+  /// Opens and decodes `path`; throws std::runtime_error naming the file and
+  /// the problem (not a torch file, truncated, corrupt, unsupported).
+  explicit TorchFile(const std::string& path);
+
+  Format format() const { return format_; }
+  const std::string& path() const { return file_->path(); }
+  /// The decoded top-level object.
+  const py::Value& root() const { return *doc_.root; }
+  py::Document& document() { return doc_; }
+
+  /// A kTensor value's data as a CPU tensor with the stored dtype, sizes and
+  /// strides (only the span the view covers is read).
+  torch::Tensor load(const py::Value& tensor) const;
+  torch::Tensor load(const py::TensorRef& ref) const;
+
+ private:
+  void open_zip();
+  void open_legacy();
+  py::DecodeHooks hooks(bool legacy);
+
+  struct StorageLocation {
+    uint64_t offset = 0;    ///< file offset of element 0
+    uint64_t nbytes = 0;    ///< bytes available
+  };
+  const StorageLocation& locate(const py::TensorRef& ref) const;
+
+  std::shared_ptr<RandomAccessFile> file_;
+  std::unique_ptr<ZipReader> zip_;
+  Format format_ = Format::kZip;
+  bool big_endian_ = false;
+  std::string zip_prefix_;
+  py::Document doc_;
+  std::map<std::string, c10::ScalarType> storage_types_;  // legacy: dtype per storage key
+  std::map<std::string, StorageLocation> storages_;
+};
+
+struct SaveOptions {
+  /// Top-level folder inside the zip (torch.save uses "archive" since 1.13/2.x).
+  std::string archive_name = "archive";
+  /// Write zip64 records even when not needed.
+  bool force_zip64 = false;
+};
+
+/// Writes `root` as a torch.save zip file (pickle protocol 2) that Python's
+/// torch.load reads: dicts, lists, tuples, sets, str, bytes, int, float, bool,
+/// None, in-memory tensors of any dtype (views keep their storage sharing),
+/// and opaque objects read from another file. The file appears under `path`
+/// only once complete.
+void save(const std::string& path, const py::Value& root, const SaveOptions& options = {});
+
+/// Scalar type of a torch storage class name ("FloatStorage", "torch.HalfStorage", ...).
+c10::ScalarType storage_dtype(const std::string& class_name);
+/// Storage class name ("FloatStorage") of a scalar type.
+std::string storage_class(c10::ScalarType dtype);
+
+}  // namespace hornet::io
