@@ -37,7 +37,7 @@ std::string Value::type_name() const {
     case Kind::kTuple: return "tuple";
     case Kind::kList: return "list";
     case Kind::kDict: return "dict";
-    case Kind::kSet: return "set";
+    case Kind::kSet: return b ? "frozenset" : "set";
     case Kind::kClass: return "class " + s;
     case Kind::kObject: return s;
     case Kind::kTensor: return "tensor";
@@ -334,6 +334,7 @@ Value* Decoder::call(Value* callable, Value* args) {
   if (name == "builtins.set" || name == "builtins.frozenset" || name == "__builtin__.set" ||
       name == "__builtin__.frozenset") {
     Value* s = doc_.make(Kind::kSet);
+    s->b = name.find("frozenset") != std::string::npos;
     if (!a.empty() && (a[0]->kind == Kind::kList || a[0]->kind == Kind::kTuple)) s->items = a[0]->items;
     return s;
   }
@@ -569,6 +570,7 @@ size_t Decoder::run() {
       }
       case FROZENSET: {
         Value* s = doc_.make(Kind::kSet);
+        s->b = true;
         s->items = pop_mark();
         push(s);
         break;

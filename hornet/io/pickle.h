@@ -75,7 +75,7 @@ class Value {
   explicit Value(Kind kind) : kind(kind) {}
 
   Kind kind;
-  bool b = false;         ///< kBool
+  bool b = false;         ///< kBool; kSet: a frozenset
   bool big_int = false;   ///< kInt too large for int64: digits in `s`
   int64_t i = 0;          ///< kInt
   double f = 0.0;         ///< kFloat
@@ -119,6 +119,8 @@ class Document {
   /// Appends `key: value` to dict `dict` (a str key) and returns `dict`.
   Value* set(Value* dict, std::string key, Value* value);
   size_t size() const { return values_.size(); }
+  /// Every value the document owns, in creation order.
+  std::deque<Value>& values() { return values_; }
   /// Drops every value (pointers into the document become invalid).
   void clear() {
     values_.clear();

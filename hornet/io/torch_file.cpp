@@ -313,6 +313,24 @@ torch::Tensor TorchFile::load(const py::TensorRef& ref) const {
   return buffer.as_strided(ref.sizes, ref.strides, 0);
 }
 
+void TorchFile::load_all() {
+  std::map<std::string, torch::Tensor> storages;
+  for (auto& v : doc_.values()) {
+    if (v.kind != Kind::kTensor || !v.ref) continue;
+    const auto& ref = *v.ref;
+    auto it = storages.find(ref.storage_key);
+    if (it == storages.end()) {
+      py::TensorRef whole = ref;
+      whole.offset = 0;
+      whole.sizes = {ref.storage_numel};
+      whole.strides = {1};
+      it = storages.emplace(ref.storage_key, load(whole)).first;
+    }
+    v.tensor = it->second.as_strided(ref.sizes, ref.strides, ref.offset);
+    v.ref.reset();
+  }
+}
+
 // ----- writing ----------------------------------------------------------------
 
 namespace {
@@ -499,7 +517,14 @@ class PickleWriter {
         }
         break;
       case Kind::kDict:
-        op('}');
+        // A dict with attributes (a state_dict's _metadata) is an OrderedDict.
+        if (v.state) {
+          global("collections", "OrderedDict");
+          op(')');
+          op('R');
+        } else {
+          op('}');
+        }
         if (!v.entries.empty()) {
           op('(');
           for (const auto& [key, value] : v.entries) {
@@ -508,9 +533,13 @@ class PickleWriter {
           }
           op('u');
         }
+        if (v.state) {
+          write(*v.state, depth + 1);
+          op('b');
+        }
         break;
       case Kind::kSet:
-        global("builtins", "set");
+        global("builtins", v.b ? "frozenset" : "set");
         op('(');
         op(']');
         if (!v.items.empty()) {

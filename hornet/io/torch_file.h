@@ -36,6 +36,10 @@ class TorchFile {
   torch::Tensor load(const py::Value& tensor) const;
   torch::Tensor load(const py::TensorRef& ref) const;
 
+  /// Loads every tensor of the document into memory (views of one storage
+  /// share it, as in Python), so the tree can be edited and saved.
+  void load_all();
+
  private:
   void open_zip();
   void open_legacy();
