@@ -26,6 +26,14 @@ std::string LoadReport::str() const {
     os << "\n  unexpected in checkpoint (" << unexpected.size() << "):";
     for (const auto& k : unexpected) os << "\n    " << k;
   }
+  if (!adapted.empty()) {
+    os << "\n  adapted (" << adapted.size() << "):";
+    for (const auto& k : adapted) os << "\n    " << k;
+  }
+  if (!reinitialized.empty()) {
+    os << "\n  re-initialised (" << reinitialized.size() << "):";
+    for (const auto& k : reinitialized) os << "\n    " << k;
+  }
   if (!mismatched.empty()) {
     os << "\n  shape mismatch (" << mismatched.size() << "):";
     for (const auto& m : mismatched) {
@@ -61,6 +69,84 @@ LoadReport load_state_dict(torch::nn::Module& module, const StateDict& dict, boo
     ++report.loaded;
   }
   return report;
+}
+
+namespace {
+
+std::string key_list(const py::Value& dict) {
+  std::string out;
+  size_t n = 0;
+  for (const auto& [k, v] : dict.entries) {
+    if (n++ == 12) {
+      out += ", ...";
+      break;
+    }
+    out += (out.empty() ? "" : ", ") + (k->kind == py::Kind::kStr ? "'" + k->s + "'" : k->type_name());
+  }
+  return "[" + out + "]";
+}
+
+bool has_tensors(const py::Value* v) {
+  if (!v || v->kind != py::Kind::kDict) return false;
+  for (const auto& e : v->entries) {
+    if (e.second->kind == py::Kind::kTensor) return true;
+  }
+  return false;
+}
+
+FoundWeights collect(const py::Value& dict, std::string source, bool ema_module_names) {
+  FoundWeights out;
+  out.source = std::move(source);
+  for (const auto& [k, v] : dict.entries) {
+    if (k->kind != py::Kind::kStr || v->kind != py::Kind::kTensor) continue;
+    std::string name = k->s;
+    if (ema_module_names) {
+      // mmengine's averaged-model wrapper: `module.<name>` plus a `steps` counter.
+      if (name.rfind("module.", 0) != 0) continue;
+    }
+    if (name.rfind("module.", 0) == 0) name = name.substr(7);
+    out.tensors.emplace_back(std::move(name), v);
+  }
+  return out;
+}
+
+}  // namespace
+
+FoundWeights find_weights(const py::Value& root, bool use_ema) {
+  if (root.kind != py::Kind::kDict) {
+    throw std::runtime_error("checkpoint holds a " + root.type_name() + ", not a dict of weights");
+  }
+  const py::Value* state_dict = root.get("state_dict");
+  const py::Value* ema_state_dict = root.get("ema_state_dict");
+  const py::Value* model = root.get("model");
+  const py::Value* model_ema = root.get("model_ema");
+  FoundWeights found;
+  if (has_tensors(state_dict)) {
+    if (has_tensors(ema_state_dict)) {
+      found = use_ema ? collect(*state_dict, "state_dict (EMA weights, swapped in by mmengine's EMAHook)", false)
+                      : collect(*ema_state_dict, "ema_state_dict (raw weights, swapped out by mmengine's EMAHook)", true);
+    } else if (use_ema) {
+      throw std::runtime_error("checkpoint has no EMA weights (no 'ema_state_dict' next to 'state_dict')");
+    } else {
+      found = collect(*state_dict, "state_dict", false);
+    }
+  } else if (has_tensors(model) || has_tensors(model_ema)) {
+    if (use_ema) {
+      if (!has_tensors(model_ema)) throw std::runtime_error("checkpoint has no EMA weights (no 'model_ema')");
+      found = collect(*model_ema, "model_ema", false);
+    } else {
+      if (!has_tensors(model)) throw std::runtime_error("checkpoint has only 'model_ema'; pass --use-ema");
+      found = collect(*model, "model", false);
+    }
+  } else if (has_tensors(&root)) {
+    if (use_ema) throw std::runtime_error("checkpoint is a plain state dict without EMA weights");
+    found = collect(root, "top level", false);
+  }
+  if (found.tensors.empty()) {
+    throw std::runtime_error("no model weights found in the checkpoint; its top-level keys are " + key_list(root) +
+                             " (expected a state dict, 'state_dict', 'model' or 'model_ema')");
+  }
+  return found;
 }
 
 }  // namespace hornet::io

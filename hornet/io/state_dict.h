@@ -1,6 +1,8 @@
 // State dicts: named tensors in and out of a module, with a load report.
 #pragma once
 
+#include "hornet/io/pickle.h"
+
 #include <torch/types.h>
 
 #include <map>
@@ -27,6 +29,10 @@ struct LoadReport {
     std::vector<int64_t> found;
   };
   std::vector<Mismatch> mismatched;
+  /// Loaded after an adaptation: "key: what was done" (filter resized, head sliced).
+  std::vector<std::string> adapted;
+  /// Left at their fresh initialisation on purpose (a head of another size).
+  std::vector<std::string> reinitialized;
   size_t loaded = 0;
 
   bool clean() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
@@ -42,5 +48,26 @@ StateDict state_dict(const torch::nn::Module& module);
 /// mismatched key throws std::runtime_error carrying the report and nothing is
 /// copied; otherwise mismatches are skipped and reported.
 LoadReport load_state_dict(torch::nn::Module& module, const StateDict& dict, bool strict = true);
+
+/// The weights inside a decoded checkpoint, still on disk.
+struct FoundWeights {
+  /// Where they were: "state_dict", "model", "model_ema", "ema_state_dict",
+  /// or "top level" for a flat dict.
+  std::string source;
+  /// Tensor entries by name (a leading `module.` stripped), in file order.
+  std::vector<std::pair<std::string, const py::Value*>> tensors;
+};
+
+/// Finds the model weights in a checkpoint's top-level object:
+///   - a flat dict of tensors (mmpretrain's published files);
+///   - mmengine: `state_dict`, plus `ema_state_dict` when trained with EMAHook;
+///   - the official repository: `model`, plus `model_ema`.
+/// With `use_ema` the EMA weights are chosen, else the raw ones. mmengine swaps
+/// the two before saving (EMAHook.before_save_checkpoint), so when a file has
+/// both, its `state_dict` holds the EMA weights and `ema_state_dict` the raw
+/// ones under `module.` names; both directions are honoured here. Throws
+/// std::runtime_error listing the top-level keys when nothing matches, or when
+/// EMA weights are asked for and the file has none.
+FoundWeights find_weights(const py::Value& root, bool use_ema);
 
 }  // namespace hornet::io

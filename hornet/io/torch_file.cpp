@@ -313,6 +313,28 @@ torch::Tensor TorchFile::load(const py::TensorRef& ref) const {
   return buffer.as_strided(ref.sizes, ref.strides, 0);
 }
 
+void TorchFile::load_into(const py::Value& tensor, torch::Tensor& dst) const {
+  torch::NoGradGuard no_grad;
+  if (tensor.kind == Kind::kTensor && tensor.ref) {
+    const auto& ref = *tensor.ref;
+    bool contiguous = true;
+    int64_t expected = 1;
+    for (size_t k = ref.sizes.size(); k-- > 0;) {
+      if (ref.sizes[k] != 1 && ref.strides[k] != expected) contiguous = false;
+      expected *= ref.sizes[k];
+    }
+    if (contiguous && dst.device().is_cpu() && dst.is_contiguous() && dst.scalar_type() == ref.dtype &&
+        dst.sizes().vec() == ref.sizes && ref.numel() > 0 && !big_endian_) {
+      const auto& loc = locate(ref);
+      const size_t elem = c10::elementSize(ref.dtype);
+      file_->read(loc.offset + static_cast<uint64_t>(ref.offset) * elem, dst.data_ptr(),
+                  static_cast<size_t>(ref.numel()) * elem);
+      return;
+    }
+  }
+  dst.copy_(load(tensor));
+}
+
 void TorchFile::load_all() {
   std::map<std::string, torch::Tensor> storages;
   for (auto& v : doc_.values()) {

@@ -36,6 +36,11 @@ class TorchFile {
   torch::Tensor load(const py::Value& tensor) const;
   torch::Tensor load(const py::TensorRef& ref) const;
 
+  /// Copies a kTensor value's data into `dst` (same shape; any dtype, converted).
+  /// A contiguous CPU destination of the stored dtype is filled straight from
+  /// the file, without an intermediate buffer.
+  void load_into(const py::Value& tensor, torch::Tensor& dst) const;
+
   /// Loads every tensor of the document into memory (views of one storage
   /// share it, as in Python), so the tree can be edited and saved.
   void load_all();

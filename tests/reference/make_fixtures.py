@@ -13,6 +13,8 @@ tests. Layout:
     models/<case>/grad_output.npy  d loss / d logits (cases with gradients)
     models/<case>/grads/<key>.npy  parameter gradients of loss = sum(logits * grad_output)
     npy/*.npy                      arrays in every dtype and layout the .npy reader handles
+    checkpoints/*                  HorNet weights in every layout with reference logits
+                                   (see make_checkpoint_models), and
     checkpoints/objects_<fmt>.pth  one object tree (all dtypes, views, shared storages,
                                    mmengine / official-repository objects) saved as
                                    zip and legacy torch.save files, pickle protocols 2, 4, 5
@@ -244,6 +246,101 @@ def make_checkpoint_cases(out_dir):
         torch.save(obj, os.path.join(out_dir, f'objects_{name}.pth'), **kwargs)
 
 
+def official_key(key):
+    """mmpretrain name -> official repository name (docs §2.1, reversed)."""
+    if key.startswith('head.fc.'):
+        return 'head.' + key[len('head.fc.'):]
+    key = key[len('backbone.'):]
+    if key.startswith('norm3.'):
+        return 'norm.' + key[len('norm3.'):]
+    key = key.replace('gnconv.projs.', 'gnconv.pws.')
+    for g in ('gamma1', 'gamma2'):
+        if key.endswith(f'.{g}.weight'):
+            key = key[:-len('.weight')]
+    return key
+
+
+def randomized(spec, num_classes, seed):
+    model = hornet_ref.Classifier(spec, num_classes)
+    hornet_ref.randomize_(model, torch.Generator().manual_seed(seed))
+    return model.eval()
+
+
+@torch.no_grad()
+def make_checkpoint_models(out_dir):
+    """HorNet weights in every layout the loader accepts, with reference logits.
+
+    tiny_gf_mmpretrain.pth   legacy format, flat OrderedDict (mmpretrain's published files)
+    tiny_gf_official.pth     zip, official training checkpoint: model, model_ema, optimizer,
+                             scaler, epoch, argparse args
+    small_mmengine.pth       zip, mmengine training checkpoint with EMAHook's swap
+    small_22k.pth            30-class head; small_class_map.pth picks 10 of its rows
+    """
+    import argparse
+    import collections
+    os.makedirs(out_dir, exist_ok=True)
+
+    def sd_of(model, rename=None, prefix=''):
+        return collections.OrderedDict(
+            (prefix + (rename(k) if rename else k), v.clone()) for k, v in model.state_dict().items())
+
+    spec = hornet_ref.arch_spec('tiny-gf')
+    raw, ema = randomized(spec, 1000, 7), randomized(spec, 1000, 8)
+    x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(9))
+    save(os.path.join(out_dir, 'tiny_gf_input.npy'), x)
+    save(os.path.join(out_dir, 'tiny_gf_logits.npy'), raw(x))
+    save(os.path.join(out_dir, 'tiny_gf_logits_ema.npy'), ema(x))
+    torch.save(sd_of(raw), os.path.join(out_dir, 'tiny_gf_mmpretrain.pth'), _use_new_zipfile_serialization=False)
+    first = next(iter(raw.parameters()))
+    official = {
+        'model': sd_of(raw, official_key),
+        'model_ema': sd_of(ema, official_key),
+        'optimizer': {'state': {0: {'step': torch.tensor(10.0), 'exp_avg': torch.zeros_like(first)}},
+                      'param_groups': [{'lr': 4e-3, 'weight_decay': 0.05, 'params': [0]}]},
+        'epoch': 'best',
+        'scaler': {'scale': 65536.0, 'growth_factor': 2.0, '_growth_tracker': 0},
+        'args': argparse.Namespace(model='hornet_tiny_gf', lr=4e-3, drop_path=0.2, model_ema=True),
+    }
+    torch.save(official, os.path.join(out_dir, 'tiny_gf_official.pth'))
+
+    small = custom(16, [1, 1, 2, 1], [DW7, DW7, ('gf', 4, 3), ('gf', 2, 2)])
+    with open(os.path.join(out_dir, 'small_arch.json'), 'w') as f:
+        json.dump({k: (list(map(list, v)) if k == 'mixers' else v) for k, v in small.items()}, f)
+    xs = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(10))
+    save(os.path.join(out_dir, 'small_input.npy'), xs)
+    s_raw, s_ema = randomized(small, 10, 11), randomized(small, 10, 12)
+    save(os.path.join(out_dir, 'small_logits.npy'), s_raw(xs))
+    save(os.path.join(out_dir, 'small_logits_ema.npy'), s_ema(xs))
+    ema_state = sd_of(s_raw, prefix='module.')
+    ema_state['steps'] = torch.tensor(1234)
+    torch.save({'meta': {'epoch': 3, 'iter': 300, 'mmengine_version': '0.10.4'},
+                'state_dict': sd_of(s_ema),  # EMAHook swaps the EMA weights in before saving
+                'ema_state_dict': ema_state,
+                'message_hub': {'log_scalars': {'train/loss': HistoryBuffer()}},
+                'optimizer': {'state': {}, 'param_groups': [{'lr': 1e-3}]}},
+               os.path.join(out_dir, 'small_mmengine.pth'))
+
+    # A 30-class head sliced to 10 classes through an index map.
+    big = randomized(small, 30, 13)
+    class_map = torch.tensor([29, 0, 7, 3, 15, 22, 8, 1, 27, 11], dtype=torch.int64)
+    torch.save(class_map, os.path.join(out_dir, 'small_class_map.pth'))
+    torch.save(sd_of(big), os.path.join(out_dir, 'small_22k.pth'))
+    save(os.path.join(out_dir, 'small_logits_mapped.npy'), big(xs)[:, class_map])
+
+    # GF filters made for another size: the reference resizes them itself.
+    resized = randomized(small, 10, 14)
+    sd = resized.state_dict()
+    other = {k: torch.randn(v.shape[0], v.shape[1] + 3, v.shape[2] + 2, 2, generator=torch.Generator().manual_seed(15))
+             if k.endswith('complex_weight') else v.clone() for k, v in sd.items()}
+    torch.save(other, os.path.join(out_dir, 'small_other_filters.pth'))
+    for k, v in other.items():
+        if k.endswith('complex_weight'):
+            planes = torch.nn.functional.interpolate(v.permute(3, 0, 1, 2), size=sd[k].shape[1:3],
+                                                     mode='bilinear', align_corners=True)
+            sd[k].copy_(planes.permute(1, 2, 3, 0))
+    save(os.path.join(out_dir, 'small_logits_resized.npy'), resized(xs))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out', required=True, help='output directory')
@@ -253,6 +350,7 @@ def main():
     torch.set_num_threads(args.threads)
     make_npy_cases(os.path.join(args.out, 'npy'))
     make_checkpoint_cases(os.path.join(args.out, 'checkpoints'))
+    make_checkpoint_models(os.path.join(args.out, 'checkpoints'))
     for i, (name, (spec, zoo, shape, classes, checks)) in enumerate(CASES.items()):
         if args.cases is not None and name not in args.cases:
             continue

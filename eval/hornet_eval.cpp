@@ -1,0 +1,117 @@
+// hornet-eval: summarise, run and inspect HorNet models and checkpoints.
+//
+//   hornet-eval --summary [--arch A]                 parameter/FLOPs table
+//   hornet-eval --forward [--arch A]                 one forward pass per arch
+//   hornet-eval --checkpoint F --inspect             what a checkpoint holds
+//   hornet-eval --arch A --checkpoint F [--use-ema] [--num-classes N] [--class-map M]
+//               [--input-npy X.npy --dump-logits Y.npy]
+//                                                    load (and run) a checkpoint
+#include "hornet/common/cli.h"
+#include "hornet/io/npy.h"
+#include "hornet/models/arch.h"
+#include "hornet/models/checkpoint.h"
+#include "hornet/models/summary.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace models = hornet::models;
+
+int main(int argc, char** argv) {
+  CLI::App app{"hornet-eval: summarise, run and inspect HorNet models and checkpoints"};
+  std::string arch, checkpoint, input_npy, dump_logits, class_map;
+  bool summary = false, forward = false, inspect = false, use_ema = false;
+  int64_t num_classes = 0, image_size = 0, batch_size = 1;
+  int threads = 0;
+  app.add_option("--arch", arch, "Zoo arch or alias (tiny, tiny-gf, small, ..., large-gf384)");
+  app.add_flag("--summary", summary, "Print parameter counts and FLOPs (conv + linear multiply-accumulates)");
+  app.add_flag("--forward", forward, "Run one forward pass on random input and report shape and time");
+  app.add_option("--checkpoint", checkpoint, "A torch.save file (mmpretrain, official repository or hornet)")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--inspect", inspect, "Print the checkpoint's structure and what its weights are");
+  app.add_flag("--use-ema", use_ema, "Load the checkpoint's EMA weights");
+  app.add_option("--class-map", class_map, "torch.save file of an int64 index selecting head rows (22k -> 1k)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--input-npy", input_npy, "Float32 NCHW batch (.npy) to run through the checkpoint")
+      ->check(CLI::ExistingFile);
+  app.add_option("--dump-logits", dump_logits, "Write the float32 logits of --input-npy here (.npy)");
+  app.add_option("--num-classes", num_classes,
+                 "Classifier outputs (default: 1000, or what the checkpoint or class map says)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--image-size", image_size, "Square input size (default: the arch's own, 224 or 384)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--batch-size", batch_size, "Batch size of --forward")->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "Intra-op threads (0: one per core)")->check(CLI::NonNegativeNumber);
+  CLI11_PARSE(app, argc, argv);
+
+  return hornet::common::run_command("hornet-eval", [&]() -> int {
+    hornet::common::set_threads(threads);
+    if (!checkpoint.empty()) {
+      if (inspect) {
+        hornet::io::TorchFile file(checkpoint);
+        std::cout << models::inspect_checkpoint(file) << std::flush;
+        return 0;
+      }
+      if (arch.empty()) throw std::invalid_argument("--checkpoint needs --arch (or --inspect)");
+      if (!dump_logits.empty() && input_npy.empty()) throw std::invalid_argument("--dump-logits needs --input-npy");
+      models::CheckpointModelOptions options;
+      options.num_classes = num_classes;
+      options.use_ema = use_ema;
+      options.class_map = class_map;
+      auto loaded = models::classifier_from_checkpoint(arch, checkpoint, options);
+      std::printf("loaded %zu tensors from %s (%s layout) in %.3f s into %s, %lld classes\n", loaded.report.loaded,
+                  loaded.source.c_str(), loaded.layout == models::KeyLayout::kOfficial ? "official" : "mmpretrain",
+                  loaded.load_seconds, loaded.model->arch().mixers_str().c_str(),
+                  static_cast<long long>(loaded.model->num_classes()));
+      if (!loaded.report.adapted.empty()) std::printf("%s\n", loaded.report.str().c_str());
+      if (!input_npy.empty()) {
+        const auto input = hornet::io::read_npy(input_npy);
+        if (input.scalar_type() != torch::kFloat32 || input.dim() != 4) {
+          std::ostringstream os;
+          os << input_npy << ": expected a float32 NCHW batch, got " << input.scalar_type() << " " << input.sizes();
+          throw std::invalid_argument(os.str());
+        }
+        loaded.model->eval();
+        torch::NoGradGuard no_grad;
+        const auto logits = loaded.model->forward(input);
+        if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, logits);
+        std::printf("logits %s for input %s%s\n", c10::str(logits.sizes()).c_str(), c10::str(input.sizes()).c_str(),
+                    dump_logits.empty() ? "" : (" written to " + dump_logits).c_str());
+      }
+      return 0;
+    }
+    if (inspect) throw std::invalid_argument("--inspect needs --checkpoint");
+    if (!summary && !forward) {
+      std::cerr << app.help() << "\nhornet-eval: nothing to do: give --summary, --forward or --checkpoint\n";
+      return 2;
+    }
+    std::vector<models::ArchSpec> archs;
+    if (arch.empty()) {
+      archs = models::arch_zoo();
+    } else {
+      archs.push_back(models::arch_by_name(arch));
+    }
+    const int64_t classes = num_classes ? num_classes : 1000;
+    if (summary) {
+      std::vector<models::ModelSummary> rows;
+      for (const auto& a : archs) rows.push_back(models::summarize(a, classes, image_size));
+      std::cout << models::format_summary_table(rows) << std::flush;
+    }
+    if (forward) {
+      int failures = 0;
+      for (const auto& a : archs) {
+        const auto r = models::run_forward_check(a, batch_size, image_size, classes);
+        std::printf("forward %-12s input %-18s -> logits %-12s %7.2f s %s\n", r.arch.c_str(),
+                    c10::str(c10::IntArrayRef(r.input_shape)).c_str(),
+                    c10::str(c10::IntArrayRef(r.output_shape)).c_str(), r.seconds,
+                    r.finite ? "finite" : "NON-FINITE");
+        std::fflush(stdout);
+        failures += r.finite ? 0 : 1;
+      }
+      if (failures) throw std::runtime_error(std::to_string(failures) + " forward passes produced non-finite logits");
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,110 @@
+// HorNet checkpoints from mmpretrain and the official repository: their key
+// layouts, what their tensor shapes say about the model, and loading them into
+// an ImageClassifier (hornet-reference.md §2, §1.6 on filter resizing, §5 on
+// the 22k -> 1k head map).
+#pragma once
+
+#include "hornet/io/state_dict.h"
+#include "hornet/io/torch_file.h"
+#include "hornet/models/classifier.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hornet::models {
+
+/// mmpretrain: `backbone.stages.2.0.gnconv.projs.1.weight`, `head.fc.weight`.
+/// Official repository: `stages.2.0.gnconv.pws.1.weight`, `gamma1`, `norm.*`, `head.weight`.
+enum class KeyLayout { kMmpretrain, kOfficial };
+
+/// The layout a set of weight names uses (mmpretrain when any starts with `backbone.`).
+KeyLayout detect_layout(const std::vector<std::string>& names);
+/// Renames an official key to mmpretrain's (the rules of mmpretrain's converter).
+std::string official_to_mmpretrain(const std::string& name);
+/// Renames an mmpretrain key to the official repository's.
+std::string mmpretrain_to_official(const std::string& name);
+
+/// Tensor shapes by mmpretrain name.
+using ShapeMap = std::map<std::string, std::vector<int64_t>>;
+
+/// Weight names (mmpretrain layout) and shapes of `weights`, whatever their layout.
+ShapeMap weight_shapes(const io::FoundWeights& weights);
+
+/// `arch` with the GF filter sizes the checkpoint's complex weights have. Throws
+/// std::invalid_argument when the checkpoint's widths, depths or mixers cannot
+/// belong to `arch` (naming the tensor and both shapes).
+ArchSpec arch_for_checkpoint(const ArchSpec& arch, const ShapeMap& shapes);
+
+/// Classifier outputs in the checkpoint (rows of head.fc.weight), or 0 without a head.
+int64_t checkpoint_num_classes(const ShapeMap& shapes);
+
+/// Reads a class index map: a torch.save file holding an int64 tensor [N]
+/// (the official `in1k_to_21k_map.pth` selects 1000 of the 22k head's rows).
+torch::Tensor read_class_index(const std::string& path);
+
+struct WeightLoadOptions {
+  /// Every model tensor must be loaded and every checkpoint tensor used
+  /// (evaluation); otherwise problems are reported and skipped (fine-tuning).
+  bool strict = true;
+  /// When set, head rows are taken from the checkpoint's head at these indices.
+  torch::Tensor class_index;
+  /// A head of another class count is left freshly initialised (instead of
+  /// being a mismatch).
+  bool reinit_mismatched_head = false;
+  /// GF complex weights of another grid are resized (bilinear, aligned corners).
+  bool resize_filters = true;
+};
+
+/// Copies `weights` (from `file`, either layout) into `model`, one tensor in
+/// memory at a time. With strict options any missing, unexpected or mismatched
+/// tensor throws std::runtime_error carrying the report before anything is copied.
+io::LoadReport load_weights(ImageClassifierImpl& model, const io::TorchFile& file,
+                            const io::FoundWeights& weights, const WeightLoadOptions& options = {});
+
+struct CheckpointModelOptions {
+  /// Classifier outputs; 0 takes the class index's length or the checkpoint head's.
+  int64_t num_classes = 0;
+  bool use_ema = false;
+  /// A class index file (see read_class_index) slicing the checkpoint's head.
+  std::string class_map;
+  bool strict = true;
+};
+
+struct LoadedClassifier {
+  ImageClassifier model{nullptr};
+  io::LoadReport report;
+  std::string source;         ///< where the weights were in the file
+  KeyLayout layout = KeyLayout::kMmpretrain;
+  double load_seconds = 0.0;  ///< file opened -> weights in the model (construction excluded)
+};
+
+/// Builds the zoo arch `arch_name` shaped by the checkpoint (GF filter sizes,
+/// class count) and loads its weights.
+LoadedClassifier classifier_from_checkpoint(const std::string& arch_name, const std::string& path,
+                                            const CheckpointModelOptions& options = {});
+/// The same for any arch (a custom one, say).
+LoadedClassifier classifier_from_checkpoint(const ArchSpec& arch, const std::string& path,
+                                            const CheckpointModelOptions& options = {});
+
+enum class ConvertTarget {
+  kMmpretrain,  ///< a flat dict of `backbone.*` / `head.fc.*` tensors, as mmpretrain publishes
+  kOfficial,    ///< {'model': {...}} with the official repository's names
+  kHornet,      ///< {'meta': {...}, 'state_dict': {...}} with mmpretrain names
+};
+
+/// Parses "mmpretrain", "official" or "hornet"; throws std::invalid_argument otherwise.
+ConvertTarget parse_convert_target(const std::string& name);
+
+/// Reads the weights of `input` (either layout, raw or EMA) and writes them to
+/// `output` in `target`'s layout as a torch.save zip file. Returns the number
+/// of tensors written.
+size_t convert_checkpoint(const std::string& input, const std::string& output, ConvertTarget target,
+                          bool use_ema = false);
+
+/// A readable account of a checkpoint: its structure (keys, shapes, dtypes,
+/// opaque objects by class name) and, when it holds HorNet weights, where they
+/// are, their layout and what the shapes say about the model.
+std::string inspect_checkpoint(io::TorchFile& file);
+
+}  // namespace hornet::models

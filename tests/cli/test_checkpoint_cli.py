@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""hornet-eval and hornet-convert on checkpoints in every layout, checked with
+Python: numpy for logits, torch.load for converted files.
+
+    test_checkpoint_cli.py BIN_DIR FIXTURE_DIR WORK_DIR
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'reference'))
+from make_fixtures import official_key  # noqa: E402
+
+BIN, FIX, WORK = sys.argv[1], os.path.join(sys.argv[2], 'checkpoints'), sys.argv[3]
+os.makedirs(WORK, exist_ok=True)
+TOL = 1e-4
+failures = []
+
+
+def run(*args, expect=0):
+    proc = subprocess.run([os.path.join(BIN, args[0]), *args[1:]], capture_output=True, text=True)
+    if proc.returncode != expect:
+        failures.append(f'{args}: exit {proc.returncode}, expected {expect}\n{proc.stdout}{proc.stderr}')
+    return proc.stdout + proc.stderr
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+
+
+def logits(checkpoint, name, *extra):
+    out = os.path.join(WORK, name + '.npy')
+    run('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', checkpoint, '--threads', '2',
+        '--input-npy', os.path.join(FIX, 'tiny_gf_input.npy'), '--dump-logits', out, *extra)
+    return np.load(out) if os.path.exists(out) else None
+
+
+ref = np.load(os.path.join(FIX, 'tiny_gf_logits.npy'))
+ref_ema = np.load(os.path.join(FIX, 'tiny_gf_logits_ema.npy'))
+mm = logits(os.path.join(FIX, 'tiny_gf_mmpretrain.pth'), 'mm')
+of = logits(os.path.join(FIX, 'tiny_gf_official.pth'), 'of')
+of_ema = logits(os.path.join(FIX, 'tiny_gf_official.pth'), 'of_ema', '--use-ema')
+check(mm is not None and of is not None and np.array_equal(mm, of),
+      'mmpretrain and official layouts give different logits')
+for got, want, what in [(mm, ref, 'mmpretrain'), (of, ref, 'official'), (of_ema, ref_ema, 'official EMA')]:
+    err = np.abs(got - want).max() if got is not None else float('inf')
+    print(f'{what}: max |logits - reference| = {err:.3g}')
+    check(err <= TOL, f'{what} logits differ from the reference by {err}')
+
+# Conversions, checked with torch.load against the fixtures' own tensors.
+mm_sd = torch.load(os.path.join(FIX, 'tiny_gf_mmpretrain.pth'))
+of_ckpt = torch.load(os.path.join(FIX, 'tiny_gf_official.pth'))
+to_of = os.path.join(WORK, 'to_official.pth')
+run('hornet-convert', os.path.join(FIX, 'tiny_gf_mmpretrain.pth'), to_of, '--to', 'official')
+got = torch.load(to_of)
+check(list(got) == ['model'], f'official layout top level: {list(got)}')
+check(set(got['model']) == set(of_ckpt['model']), 'official key set differs from the official checkpoint\'s')
+check(all(torch.equal(got['model'][official_key(k)], v) for k, v in mm_sd.items()), 'converted tensors differ')
+
+to_mm = os.path.join(WORK, 'to_mmpretrain.pth')
+run('hornet-convert', os.path.join(FIX, 'tiny_gf_official.pth'), to_mm, '--to', 'mmpretrain', '--use-ema')
+got = torch.load(to_mm)
+check(set(got) == set(mm_sd), 'mmpretrain key set differs from mmpretrain\'s')
+check(all(torch.equal(v, of_ckpt['model_ema'][official_key(k)]) for k, v in got.items()), 'EMA tensors differ')
+
+to_hornet = os.path.join(WORK, 'to_hornet.pth')
+run('hornet-convert', to_of, to_hornet, '--to', 'hornet')
+got = torch.load(to_hornet)
+check(set(got) == {'meta', 'state_dict'} and set(got['state_dict']) == set(mm_sd), 'hornet layout wrong')
+back = logits(to_hornet, 'hornet')
+check(back is not None and np.array_equal(back, mm), 'round-tripped weights give other logits')
+
+# Inspection and errors.
+out = run('hornet-eval', '--checkpoint', os.path.join(FIX, 'tiny_gf_official.pth'), '--inspect')
+for text in ['argparse.Namespace', 'official-repository key layout', 'EMA weights: 640 tensors', 'gf14x8 gf7x4']:
+    check(text in out, f'--inspect output lacks {text!r}')
+out = run('hornet-eval', '--arch', 'tiny', '--checkpoint', os.path.join(FIX, 'tiny_gf_mmpretrain.pth'), expect=1)
+check('hornet-eval: error: checkpoint does not fit arch \'tiny\'' in out, f'wrong-arch message: {out}')
+out = run('hornet-convert', to_of, os.path.join(WORK, 'x.pth'), '--to', 'bogus', expect=1)
+check('unknown checkpoint layout \'bogus\'' in out, f'bad --to message: {out}')
+check(not os.path.exists(os.path.join(WORK, 'x.pth')), 'failed conversion left a file')
+out = run('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'objects_zip_p2.pth'), expect=1)
+check('not a HorNet checkpoint' in out, f'non-HorNet message: {out}')
+
+if failures:
+    print('\n'.join('FAIL: ' + f for f in failures))
+    sys.exit(1)
+print('checkpoint CLI: all checks passed')
