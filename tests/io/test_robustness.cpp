@@ -150,15 +150,9 @@ TEST_CASE("robustness: huge claimed sizes allocate nothing", "[io][robustness]")
   // A legacy file whose storage claims 2^60 elements.
   const auto dir = test::temp_dir("huge");
   std::string legacy = slurp(fixture("objects_legacy_p2"));
-  // The storage key list is the last pickle; the first count follows its STOP.
-  const std::string keys_tail = "e.";
-  size_t count_at = std::string::npos;
-  for (size_t pos = legacy.find(keys_tail); pos != std::string::npos; pos = legacy.find(keys_tail, pos + 1)) {
-    if (pos + 2 + 8 <= legacy.size() && legacy.substr(pos + 2, 8) == le(24, 8)) {
-      count_at = pos + 2;
-      break;
-    }
-  }
+  // The float32 arange(24) storage: an int64 count of 24, then 0.0f, 1.0f, ...
+  const std::string storage_start = le(24, 8) + std::string("\x00\x00\x00\x00\x00\x00\x80\x3f", 8);
+  const size_t count_at = legacy.find(storage_start);
   REQUIRE(count_at != std::string::npos);
   legacy.replace(count_at, 8, le(uint64_t{1} << 60, 8));
   spit(dir + "/l.pth", legacy);
