@@ -3,7 +3,11 @@
 
 #include "hornet/models/global_local_filter.h"
 
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -25,6 +29,30 @@ std::string shape_str(const std::vector<int64_t>& shape) {
   std::ostringstream os;
   os << c10::IntArrayRef(shape);
   return os.str();
+}
+
+// Runs fn(0..n-1) on up to four threads; the first exception is rethrown.
+void parallel_for_each(size_t n, const std::function<void(size_t)>& fn) {
+  const size_t threads = std::min<size_t>({n, 4, std::max(1u, std::thread::hardware_concurrency())});
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    for (size_t k = next++; k < n; k = next++) {
+      try {
+        fn(k);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next = n;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
 }
 
 std::vector<int64_t> shape_of(const io::py::Value& v) {
@@ -200,12 +228,20 @@ io::LoadReport load_weights(ImageClassifierImpl& model, const io::TorchFile& fil
     throw std::runtime_error(file.path() + ": weights (" + weights.source + ") do not match the model: " +
                              report.str());
   }
+  // Plain copies are reads from the file straight into the parameters: spread
+  // them over a few threads, since one thread cannot saturate memory bandwidth.
+  std::vector<Step*> copies;
+  for (auto& step : plan) {
+    if (step.action == Action::kCopy) copies.push_back(&step);
+  }
+  parallel_for_each(copies.size(), [&](size_t k) { file.load_into(*copies[k]->value, copies[k]->target); });
+  report.loaded += copies.size();
+
   torch::NoGradGuard no_grad;
   for (auto& step : plan) {
     switch (step.action) {
       case Action::kCopy:
-        file.load_into(*step.value, step.target);
-        break;
+        continue;
       case Action::kResize: {
         const auto w = file.load(*step.value).to(torch::kFloat32);
         step.target.copy_(resize_complex_weight(w, step.target.size(1), step.target.size(2)));

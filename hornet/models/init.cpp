@@ -12,6 +12,15 @@ namespace hornet::models {
 void trunc_normal_(torch::Tensor tensor, double mean, double std, double a, double b) {
   torch::NoGradGuard no_grad;
   const auto cdf = [](double v) { return 0.5 * (1.0 + std::erf(v / std::sqrt(2.0))); };
+  // Bounds 8 or more standard deviations away cut off less than 1e-15 of the
+  // mass: sampling the plain normal and clamping is the same distribution to
+  // float precision, and several times faster than the inverse-CDF route
+  // (HorNet's std 0.02 within [-2, 2] is 100 standard deviations).
+  if ((mean - a) / std >= 8.0 && (b - mean) / std >= 8.0) {
+    tensor.normal_(mean, std);
+    tensor.clamp_(a, b);
+    return;
+  }
   const double lo = cdf((a - mean) / std);
   const double hi = cdf((b - mean) / std);
   // Uniform in CDF space, mapped back through the inverse normal CDF.

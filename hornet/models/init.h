@@ -13,7 +13,8 @@ class Module;
 namespace hornet::models {
 
 /// Fills `tensor` in place with N(mean, std^2) truncated to [a, b] (absolute
-/// bounds, as timm's trunc_normal_), by inverse-CDF sampling.
+/// bounds, as timm's trunc_normal_): inverse-CDF sampling, or plain normal
+/// sampling when both bounds are 8+ standard deviations away.
 void trunc_normal_(torch::Tensor tensor, double mean = 0.0, double std = 1.0, double a = -2.0,
                    double b = 2.0);
 

@@ -24,6 +24,12 @@ TEST_CASE("trunc_normal_ samples the truncated normal", "[models][init]") {
   CHECK(t.std().item<double>() == Approx(expected_std).epsilon(0.01));
   CHECK(t.mean().item<double>() == Approx(0.0).margin(0.005));
 
+  // Far bounds take the plain-normal route: same moments.
+  auto far = torch::empty({400000}, torch::kFloat64);
+  trunc_normal_(far, 1.0, 0.02, -2.0, 2.0);
+  CHECK(far.std().item<double>() == Approx(0.02).epsilon(0.01));
+  CHECK(far.mean().item<double>() == Approx(1.0).margin(1e-4));
+
   // The default bounds are absolute (+-2), not in units of std.
   auto wide = torch::empty({200000});
   trunc_normal_(wide, 0.0, 3.0);
