@@ -13,8 +13,15 @@ add_library(hornet_warnings INTERFACE)
 target_compile_options(hornet_warnings INTERFACE -Wall -Wextra)
 
 add_library(hornet_sanitize INTERFACE)
-if(HORNET_SANITIZE)
+if(HORNET_SANITIZE OR HORNET_FUZZ)
   target_compile_options(hornet_sanitize INTERFACE
       -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(hornet_sanitize INTERFACE -fsanitize=address,undefined)
+endif()
+if(HORNET_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "HORNET_FUZZ needs clang (CXX=clang++); found ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  # Coverage feedback for libFuzzer in every hornet translation unit.
+  target_compile_options(hornet_sanitize INTERFACE -fsanitize=fuzzer-no-link)
 endif()

@@ -40,7 +40,9 @@ int main(int argc, char** argv) {
   app.add_option("--num-classes", num_classes,
                  "Classifier outputs (default: 1000, or what the checkpoint or class map says)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--image-size", image_size, "Square input size (default: the arch's own, 224 or 384)")
+  app.add_option("--image-size", image_size,
+                 "Square input size: --summary/--forward default to the arch's own (224 or 384); with "
+                 "--checkpoint, GF filters are resized once to this size's grids")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--batch-size", batch_size, "Batch size of --forward")->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "Intra-op threads (0: one per core)")->check(CLI::NonNegativeNumber);
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
       options.num_classes = num_classes;
       options.use_ema = use_ema;
       options.class_map = class_map;
+      options.image_size = image_size;
       auto loaded = models::classifier_from_checkpoint(arch, checkpoint, options);
       std::printf("loaded %zu tensors from %s (%s layout) in %.3f s into %s, %lld classes\n", loaded.report.loaded,
                   loaded.source.c_str(), loaded.layout == models::KeyLayout::kOfficial ? "official" : "mmpretrain",
@@ -71,6 +74,12 @@ int main(int argc, char** argv) {
         if (input.scalar_type() != torch::kFloat32 || input.dim() != 4) {
           std::ostringstream os;
           os << input_npy << ": expected a float32 NCHW batch, got " << input.scalar_type() << " " << input.sizes();
+          throw std::invalid_argument(os.str());
+        }
+        if (image_size > 0 && (input.size(2) != image_size || input.size(3) != image_size)) {
+          std::ostringstream os;
+          os << input_npy << ": input is " << input.size(2) << "x" << input.size(3) << ", but --image-size is "
+             << image_size;
           throw std::invalid_argument(os.str());
         }
         loaded.model->eval();

@@ -132,7 +132,7 @@ torch::Tensor read_npy(const std::string& path) {
   std::vector<int64_t> storage_shape = shape;
   if (reversed) std::reverse(storage_shape.begin(), storage_shape.end());
   auto tensor = torch::empty(storage_shape, torch::TensorOptions().dtype(dtype->type));
-  std::memcpy(tensor.data_ptr(), data.data() + offset, expected);
+  if (expected > 0) std::memcpy(tensor.data_ptr(), data.data() + offset, expected);
   const int64_t swap_unit = dtype->type == torch::kComplexFloat    ? 4
                             : dtype->type == torch::kComplexDouble ? 8
                                                                    : item;

@@ -140,6 +140,11 @@ py::DecodeHooks TorchFile::hooks(bool legacy) {
         if (ref->sizes[k] == 0) empty = true;
         last += static_cast<__int128>(ref->sizes[k] - (ref->sizes[k] > 0 ? 1 : 0)) * ref->strides[k];
       }
+      __int128 numel = 1;
+      for (int64_t size : ref->sizes) {
+        numel *= size;
+        if (numel > std::numeric_limits<int64_t>::max()) throw py::PickleError("tensor has too many elements");
+      }
       if (!empty && last >= static_cast<__int128>(storage.offset) + storage.sizes[0]) {
         throw py::PickleError("tensor view extends past its storage " + storage.storage_key);
       }

@@ -176,6 +176,20 @@ void validate(const ArchSpec& arch) {
   }
 }
 
+ArchSpec arch_for_image_size(const ArchSpec& arch, int64_t image_size) {
+  if (image_size < 32) {
+    throw std::invalid_argument("image size must be at least 32, got " + std::to_string(image_size));
+  }
+  ArchSpec out = arch;
+  out.input_size = image_size;
+  for (size_t i = 0; i < out.mixers.size(); ++i) {
+    if (out.mixers[i].kind != MixerKind::kGlobalLocal) continue;
+    const int64_t side = image_size >> (i + 2);
+    out.mixers[i] = MixerSpec::global_local(side, side / 2 + 1);
+  }
+  return out;
+}
+
 const std::vector<ArchSpec>& arch_zoo() {
   static const std::vector<ArchSpec> archs = [] {
     std::vector<ArchSpec> out;

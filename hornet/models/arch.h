@@ -65,6 +65,10 @@ constexpr int64_t kNumStages = 4;
 /// Throws std::invalid_argument when dim is not divisible by 2^(n-1).
 std::vector<int64_t> gnconv_dims(int64_t dim, int64_t order);
 
+/// `arch` for square inputs of `image_size`: GF filter grids set to the rfft2
+/// grids of the stage maps there, (s, s/2 + 1) with s = image_size / 2^(stage+2).
+ArchSpec arch_for_image_size(const ArchSpec& arch, int64_t image_size);
+
 /// Checks that `arch` describes a buildable model; throws std::invalid_argument
 /// naming the field and what was expected otherwise.
 void validate(const ArchSpec& arch);

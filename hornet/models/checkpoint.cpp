@@ -269,7 +269,8 @@ LoadedClassifier classifier_from_checkpoint(const ArchSpec& zoo_arch, const std:
   io::TorchFile file(path);
   const auto weights = io::find_weights(file.root(), options.use_ema);
   const auto shapes = weight_shapes(weights);
-  const ArchSpec arch = arch_for_checkpoint(zoo_arch, shapes);
+  ArchSpec arch = arch_for_checkpoint(zoo_arch, shapes);
+  if (options.image_size > 0) arch = arch_for_image_size(arch, options.image_size);
   WeightLoadOptions load;
   load.strict = options.strict;
   if (!options.class_map.empty()) load.class_index = read_class_index(options.class_map);

@@ -68,6 +68,9 @@ struct CheckpointModelOptions {
   bool use_ema = false;
   /// A class index file (see read_class_index) slicing the checkpoint's head.
   std::string class_map;
+  /// When set, GF filters are resized once, while loading, to the grids of
+  /// this square input size; otherwise the model keeps the checkpoint's sizes.
+  int64_t image_size = 0;
   bool strict = true;
 };
 

@@ -13,6 +13,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'reference'))
 from make_fixtures import official_key  # noqa: E402
+import hornet_ref  # noqa: E402,F811
 
 BIN, FIX, WORK = sys.argv[1], os.path.join(sys.argv[2], 'checkpoints'), sys.argv[3]
 os.makedirs(WORK, exist_ok=True)
@@ -50,6 +51,25 @@ for got, want, what in [(mm, ref, 'mmpretrain'), (of, ref, 'official'), (of_ema,
     err = np.abs(got - want).max() if got is not None else float('inf')
     print(f'{what}: max |logits - reference| = {err:.3g}')
     check(err <= TOL, f'{what} logits differ from the reference by {err}')
+
+# At 256 the 224 filters are resized: on every forward pass by default, once while
+# loading with --image-size. Both must match the reference model run at 256.
+x256 = torch.randn(1, 3, 256, 256, generator=torch.Generator().manual_seed(3))
+np.save(os.path.join(WORK, 'x256.npy'), x256.numpy())
+ref_model = hornet_ref.Classifier(hornet_ref.arch_spec('tiny-gf')).eval()
+ref_model.load_state_dict(torch.load(os.path.join(FIX, 'tiny_gf_mmpretrain.pth')))
+with torch.no_grad():
+    ref256 = ref_model(x256).numpy()
+for name, extra in [('on_the_fly', []), ('at_load', ['--image-size', '256'])]:
+    out = os.path.join(WORK, f'l256_{name}.npy')
+    run('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'tiny_gf_mmpretrain.pth'),
+        '--input-npy', os.path.join(WORK, 'x256.npy'), '--dump-logits', out, '--threads', '2', *extra)
+    err = np.abs(np.load(out) - ref256).max() if os.path.exists(out) else float('inf')
+    print(f'256 input, filters resized {name}: max |logits - reference| = {err:.3g}')
+    check(err <= TOL, f'256 input ({name}) differs from the reference by {err}')
+out = run('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'tiny_gf_mmpretrain.pth'),
+          '--input-npy', os.path.join(WORK, 'x256.npy'), '--image-size', '224', expect=1)
+check('input is 256x256, but --image-size is 224' in out, f'size mismatch message: {out}')
 
 # Conversions, checked with torch.load against the fixtures' own tensors.
 mm_sd = torch.load(os.path.join(FIX, 'tiny_gf_mmpretrain.pth'))
