@@ -18,22 +18,15 @@ StateDict state_dict(const torch::nn::Module& module) {
 std::string LoadReport::str() const {
   std::ostringstream os;
   os << "loaded " << loaded << " tensors";
-  if (!missing.empty()) {
-    os << "\n  missing in checkpoint (" << missing.size() << "):";
-    for (const auto& k : missing) os << "\n    " << k;
-  }
-  if (!unexpected.empty()) {
-    os << "\n  unexpected in checkpoint (" << unexpected.size() << "):";
-    for (const auto& k : unexpected) os << "\n    " << k;
-  }
-  if (!adapted.empty()) {
-    os << "\n  adapted (" << adapted.size() << "):";
-    for (const auto& k : adapted) os << "\n    " << k;
-  }
-  if (!reinitialized.empty()) {
-    os << "\n  re-initialised (" << reinitialized.size() << "):";
-    for (const auto& k : reinitialized) os << "\n    " << k;
-  }
+  const auto section = [&os](const char* title, const std::vector<std::string>& keys) {
+    if (keys.empty()) return;
+    os << "\n  " << title << " (" << keys.size() << "):";
+    for (const auto& k : keys) os << "\n    " << k;
+  };
+  section("missing in checkpoint", missing);
+  section("unexpected in checkpoint", unexpected);
+  section("adapted", adapted);
+  section("re-initialised", reinitialized);
   if (!mismatched.empty()) {
     os << "\n  shape mismatch (" << mismatched.size() << "):";
     for (const auto& m : mismatched) {

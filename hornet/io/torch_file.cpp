@@ -455,6 +455,29 @@ class PickleWriter {
   void items(const std::vector<Value*>& v, int depth) {
     for (const Value* x : v) write(*x, depth + 1);
   }
+  // MARK items APPENDS, onto the list-like value on the stack.
+  void appends(const std::vector<Value*>& v, int depth) {
+    if (v.empty()) return;
+    op('(');
+    items(v, depth);
+    op('e');
+  }
+  // MARK key value ... SETITEMS, onto the dict-like value on the stack.
+  void setitems(const std::vector<std::pair<Value*, Value*>>& entries, int depth) {
+    if (entries.empty()) return;
+    op('(');
+    for (const auto& [key, value] : entries) {
+      write(*key, depth + 1);
+      write(*value, depth + 1);
+    }
+    op('u');
+  }
+  // state BUILD, onto the value on the stack.
+  void build(const Value* state, int depth) {
+    if (!state) return;
+    write(*state, depth + 1);
+    op('b');
+  }
 
   void tensor(const torch::Tensor& t0) {
     if (!t0.defined()) throw std::runtime_error("save: undefined tensor");
@@ -537,11 +560,7 @@ class PickleWriter {
         break;
       case Kind::kList:
         op(']');
-        if (!v.items.empty()) {
-          op('(');
-          items(v.items, depth);
-          op('e');
-        }
+        appends(v.items, depth);
         break;
       case Kind::kDict:
         // A dict with attributes (a state_dict's _metadata) is an OrderedDict.
@@ -552,28 +571,14 @@ class PickleWriter {
         } else {
           op('}');
         }
-        if (!v.entries.empty()) {
-          op('(');
-          for (const auto& [key, value] : v.entries) {
-            write(*key, depth + 1);
-            write(*value, depth + 1);
-          }
-          op('u');
-        }
-        if (v.state) {
-          write(*v.state, depth + 1);
-          op('b');
-        }
+        setitems(v.entries, depth);
+        build(v.state, depth);
         break;
       case Kind::kSet:
         global("builtins", v.b ? "frozenset" : "set");
         op('(');
         op(']');
-        if (!v.items.empty()) {
-          op('(');
-          items(v.items, depth);
-          op('e');
-        }
+        appends(v.items, depth);
         op('t');
         op('R');
         break;
@@ -584,23 +589,9 @@ class PickleWriter {
         items(v.items, depth);
         op('t');
         op('R');
-        if (!v.entries.empty()) {
-          op('(');
-          for (const auto& [key, value] : v.entries) {
-            write(*key, depth + 1);
-            write(*value, depth + 1);
-          }
-          op('u');
-        }
-        if (!v.appended.empty()) {
-          op('(');
-          items(v.appended, depth);
-          op('e');
-        }
-        if (v.state) {
-          write(*v.state, depth + 1);
-          op('b');
-        }
+        setitems(v.entries, depth);
+        appends(v.appended, depth);
+        build(v.state, depth);
         break;
       case Kind::kTensor:
         if (v.ref) throw std::runtime_error("save: tensor still on disk; load it before saving");
