@@ -3,7 +3,37 @@
 
 find_package(Torch REQUIRED)
 find_package(CLI11 REQUIRED)
-find_package(ZLIB REQUIRED)  # CRC-32 of zip records
+find_package(ZLIB REQUIRED)  # CRC-32 of zip records, PNG writing
+find_package(libjpeg-turbo REQUIRED CONFIG)  # libjpeg-turbo::turbojpeg
+
+# OpenCV: core and imgproc are required; imgcodecs (PNG, BMP, WebP, TIFF
+# decoding) is optional, so hosts without it (GPU hosts with a carried bundle)
+# still build. Debian splits OpenCV into per-module packages without a CMake
+# config, so the modules are found directly when OpenCVConfig is absent.
+find_package(OpenCV QUIET COMPONENTS core imgproc OPTIONAL_COMPONENTS imgcodecs)
+if(OpenCV_FOUND)
+  set(HORNET_OPENCV_INCLUDE_DIRS ${OpenCV_INCLUDE_DIRS})
+  set(HORNET_OPENCV_CORE_LIBS opencv_core opencv_imgproc)
+  set(HORNET_OPENCV_IMGCODECS_LIB opencv_imgcodecs)
+  if(NOT TARGET opencv_imgcodecs)
+    set(HORNET_OPENCV_IMGCODECS_LIB "")
+  endif()
+else()
+  find_path(HORNET_OPENCV_INCLUDE_DIRS opencv2/core.hpp PATH_SUFFIXES opencv4 REQUIRED)
+  find_library(HORNET_OPENCV_CORE opencv_core REQUIRED)
+  find_library(HORNET_OPENCV_IMGPROC opencv_imgproc REQUIRED)
+  find_library(HORNET_OPENCV_IMGCODECS opencv_imgcodecs)
+  set(HORNET_OPENCV_CORE_LIBS ${HORNET_OPENCV_CORE} ${HORNET_OPENCV_IMGPROC})
+  set(HORNET_OPENCV_IMGCODECS_LIB "")
+  if(HORNET_OPENCV_IMGCODECS AND EXISTS ${HORNET_OPENCV_INCLUDE_DIRS}/opencv2/imgcodecs.hpp)
+    set(HORNET_OPENCV_IMGCODECS_LIB ${HORNET_OPENCV_IMGCODECS})
+  endif()
+endif()
+option(HORNET_WITH_IMGCODECS "Decode PNG, BMP, WebP and TIFF through OpenCV imgcodecs" ON)
+if(NOT HORNET_OPENCV_IMGCODECS_LIB)
+  set(HORNET_WITH_IMGCODECS OFF)
+endif()
+message(STATUS "hornet: OpenCV imgcodecs (non-JPEG formats) ${HORNET_WITH_IMGCODECS}")
 
 # CUDA code needs both a CUDA-enabled LibTorch and nvcc; Debian's LibTorch is
 # CPU-only, so AUTO resolves to OFF there.

@@ -13,6 +13,9 @@ tests. Layout:
     models/<case>/grad_output.npy  d loss / d logits (cases with gradients)
     models/<case>/grads/<key>.npy  parameter gradients of loss = sum(logits * grad_output)
     npy/*.npy                      arrays in every dtype and layout the .npy reader handles
+    images/*                       photographs as JPEGs of odd sizes (and gray, CMYK, EXIF,
+                                   PNG-named-JPEG, broken files) with OpenCV's decode and
+                                   mmpretrain's evaluation crop; images/resize/* Pillow resizes
     checkpoints/*                  HorNet weights in every layout with reference logits
                                    (see make_checkpoint_models), and
     checkpoints/objects_<fmt>.pth  one object tree (all dtypes, views, shared storages,
@@ -341,6 +344,104 @@ def make_checkpoint_models(out_dir):
     save(os.path.join(out_dir, 'small_logits_resized.npy'), resized(xs))
 
 
+SKIMAGE_DATA = '/usr/lib/python3/dist-packages/skimage/data'
+MEAN = np.array([123.675, 116.28, 103.53], dtype=np.float32)
+STD = np.array([58.395, 57.12, 57.375], dtype=np.float32)
+
+
+def mmpretrain_eval(data):
+    """mmpretrain's test pipeline in Python: cv2 decode (BGR), ResizeEdge(256,
+    pillow bicubic), CenterCrop(224), then the data preprocessor's to_rgb and
+    normalisation. Returns (decoded RGB, crop RGB uint8, normalised CHW float32)."""
+    import cv2
+    from PIL import Image
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    h, w = bgr.shape[:2]
+    if w < h:
+        width, height = 256, int(256 * h / w)
+    else:
+        height, width = 256, int(256 * w / h)
+    resized = np.array(Image.fromarray(bgr).resize((width, height), Image.BICUBIC))
+    y1 = max(0, int(round((height - 224) / 2.)))
+    x1 = max(0, int(round((width - 224) / 2.)))
+    crop = resized[y1:y1 + 224, x1:x1 + 224]
+    rgb = np.ascontiguousarray(crop[..., ::-1])
+    chw = torch.from_numpy(rgb.copy()).permute(2, 0, 1).float()
+    normed = (chw - torch.from_numpy(MEAN).view(3, 1, 1)) / torch.from_numpy(STD).view(3, 1, 1)
+    return np.ascontiguousarray(bgr[..., ::-1]), rgb, normed.numpy()
+
+
+def make_image_cases(out_dir):
+    """Photographs (scikit-image's data set) as JPEGs of varied and odd sizes, a
+    grayscale one, a CMYK one, EXIF-rotated ones and a PNG named .JPEG, each with
+    what OpenCV decodes and what mmpretrain's evaluation pipeline makes of it;
+    plus random images resized by Pillow."""
+    import io
+    from PIL import Image
+    os.makedirs(out_dir, exist_ok=True)
+
+    def photo(name):
+        return Image.open(os.path.join(SKIMAGE_DATA, name))
+
+    def jpeg(im, **kw):
+        buf = io.BytesIO()
+        im.save(buf, 'JPEG', quality=90, **kw)
+        return buf.getvalue()
+
+    def exif(orientation):
+        e = Image.Exif()
+        e[0x0112] = orientation
+        return e
+
+    cases = {
+        'astronaut_511x383.jpg': jpeg(photo('astronaut.png').crop((0, 60, 511, 443))),
+        'chelsea_451x300.jpg': jpeg(photo('chelsea.png')),
+        'coffee_600x400.jpg': jpeg(photo('coffee.png')),
+        'motorcycle_301x497.jpg': jpeg(photo('motorcycle_left.png').crop((200, 1, 501, 498))),
+        'camera_gray_333x257.jpg': jpeg(photo('camera.png').crop((50, 100, 383, 357))),
+        'chelsea_small_203x151.jpg': jpeg(photo('chelsea.png').resize((203, 151), Image.BICUBIC)),
+        'chelsea_cmyk.jpg': jpeg(photo('chelsea.png').convert('CMYK')),
+        'coffee_exif6.jpg': jpeg(photo('coffee.png').crop((0, 0, 389, 265)), exif=exif(6)),
+        'coffee_exif3.jpg': jpeg(photo('coffee.png').crop((10, 10, 410, 310)), exif=exif(3)),
+        'coffee_exif8.jpg': jpeg(photo('coffee.png').crop((10, 10, 310, 410)), exif=exif(8)),
+        'coffee_png.JPEG': (lambda b: (photo('coffee.png').save(b, 'PNG'), b.getvalue())[1])(io.BytesIO()),
+        'rocket_640x427.jpg': open(os.path.join(SKIMAGE_DATA, 'rocket.jpg'), 'rb').read(),
+        'hubble_1000x872.jpg': open(os.path.join(SKIMAGE_DATA, 'hubble_deep_field.jpg'), 'rb').read(),
+    }
+    for name, data in cases.items():
+        with open(os.path.join(out_dir, name), 'wb') as f:
+            f.write(data)
+        decoded, crop, normed = mmpretrain_eval(data)
+        stem = name.rsplit('.', 1)[0]
+        np.save(os.path.join(out_dir, stem + '.decoded.npy'), decoded)
+        np.save(os.path.join(out_dir, stem + '.crop.npy'), crop)
+        np.save(os.path.join(out_dir, stem + '.normalized.npy'), normed)
+    # Broken files, as real datasets hold them.
+    broken = os.path.join(out_dir, 'broken')
+    os.makedirs(broken, exist_ok=True)
+    good = cases['chelsea_451x300.jpg']
+    for name, data in {'zero_bytes.jpg': b'', 'garbage.jpg': b'this is not an image' * 10,
+                       'truncated_header.jpg': good[:40], 'truncated_half.jpg': good[:len(good) // 2],
+                       'skimage_truncated.jpg': open(os.path.join(SKIMAGE_DATA, 'truncated.jpg'), 'rb').read()
+                       }.items():
+        with open(os.path.join(broken, name), 'wb') as f:
+            f.write(data)
+
+    # Pillow resampling on random images, both filters, up and down, odd sizes.
+    rng = np.random.default_rng(5)
+    resize = os.path.join(out_dir, 'resize')
+    os.makedirs(resize, exist_ok=True)
+    for i, ((w, h), (ow, oh), channels) in enumerate([
+            ((37, 23), (224, 224), 3), ((500, 375), (341, 256), 3), ((13, 1000), (7, 301), 3),
+            ((451, 300), (256, 170), 3), ((640, 427), (1, 1), 3), ((101, 99), (101, 50), 3),
+            ((64, 64), (64, 200), 1), ((333, 257), (224, 224), 3)]):
+        img = rng.integers(0, 256, size=(h, w, channels) if channels > 1 else (h, w), dtype=np.uint8)
+        np.save(os.path.join(resize, f'{i}_in.npy'), img)
+        for filt, tag in [(Image.BICUBIC, 'bicubic'), (Image.BILINEAR, 'bilinear')]:
+            out = np.array(Image.fromarray(img).resize((ow, oh), filt))
+            np.save(os.path.join(resize, f'{i}_{tag}.npy'), out)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out', required=True, help='output directory')
@@ -351,6 +452,7 @@ def main():
     make_npy_cases(os.path.join(args.out, 'npy'))
     make_checkpoint_cases(os.path.join(args.out, 'checkpoints'))
     make_checkpoint_models(os.path.join(args.out, 'checkpoints'))
+    make_image_cases(os.path.join(args.out, 'images'))
     for i, (name, (spec, zoo, shape, classes, checks)) in enumerate(CASES.items()):
         if args.cases is not None and name not in args.cases:
             continue
