@@ -427,6 +427,29 @@ def make_image_cases(out_dir):
         with open(os.path.join(broken, name), 'wb') as f:
             f.write(data)
 
+    # RandAugment's pixel ops, by Pillow itself (ImageOps, ImageEnhance) on a photo crop.
+    from PIL import ImageEnhance, ImageOps
+    aug = os.path.join(out_dir, 'augment')
+    os.makedirs(aug, exist_ok=True)
+    src = photo('astronaut.png').crop((100, 40, 324, 264)).convert('RGB')
+    low = src.point(lambda i: 40 + i // 3)  # a narrow range, so autocontrast has work to do
+    np.save(os.path.join(aug, 'input.npy'), np.array(src))
+    np.save(os.path.join(aug, 'input_low.npy'), np.array(low))
+    ops = {
+        'autocontrast_low': ImageOps.autocontrast(low), 'equalize': ImageOps.equalize(src),
+        'equalize_low': ImageOps.equalize(low), 'invert': ImageOps.invert(src),
+        'posterize_1': ImageOps.posterize(src, 1), 'posterize_4': ImageOps.posterize(src, 4),
+        'solarize_26': ImageOps.solarize(src, 26), 'solarize_128': ImageOps.solarize(src, 128),
+        'solarize_add_99': src.point([min(255, i + 99) if i < 128 else i for i in range(256)] * 3),
+        'gray': src.convert('L'),
+    }
+    for name, cls in [('color', ImageEnhance.Color), ('contrast', ImageEnhance.Contrast),
+                      ('brightness', ImageEnhance.Brightness), ('sharpness', ImageEnhance.Sharpness)]:
+        for factor in (0.1, 0.55, 1.9):
+            ops[f'{name}_{factor}'] = cls(src).enhance(factor)
+    for name, im in ops.items():
+        np.save(os.path.join(aug, name + '.npy'), np.array(im))
+
     # Pillow resampling on random images, both filters, up and down, odd sizes.
     rng = np.random.default_rng(5)
     resize = os.path.join(out_dir, 'resize')
