@@ -5,6 +5,7 @@ find_package(Torch REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(ZLIB REQUIRED)  # CRC-32 of zip records, PNG writing
 find_package(libjpeg-turbo REQUIRED CONFIG)  # libjpeg-turbo::turbojpeg
+find_package(spdlog REQUIRED)
 
 # OpenCV: core and imgproc are required; imgcodecs (PNG, BMP, WebP, TIFF
 # decoding) is optional, so hosts without it (GPU hosts with a carried bundle)

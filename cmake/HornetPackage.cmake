@@ -8,7 +8,7 @@ install(TARGETS hornet hornet_warnings hornet_sanitize
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS hornet-train hornet-eval hornet-convert RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS hornet-train hornet-eval hornet-convert hornet-data RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/hornet/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hornet
         FILES_MATCHING PATTERN "*.h" PATTERN "pch.h" EXCLUDE)

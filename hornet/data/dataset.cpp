@@ -1,0 +1,140 @@
+// ImageFolder, annotation-file and ImageNet datasets.
+#include "hornet/data/dataset.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_set>
+
+namespace hornet::data {
+
+namespace fs = std::filesystem;
+
+bool has_image_extension(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const char* kExt[] = {".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp"};
+  return std::any_of(std::begin(kExt), std::end(kExt), [&](const char* e) { return ext == e; });
+}
+
+namespace {
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+}  // namespace
+
+std::vector<std::string> read_class_names(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot read the class-names file");
+  std::vector<std::string> names;
+  for (std::string line; std::getline(in, line);) {
+    line = trim(line);
+    if (!line.empty()) names.push_back(line);
+  }
+  if (names.empty()) throw std::runtime_error(path + ": the class-names file is empty");
+  return names;
+}
+
+Dataset Dataset::image_folder(const std::string& root) {
+  if (!fs::is_directory(root)) throw std::runtime_error(root + ": dataset folder does not exist");
+  Dataset d;
+  std::vector<std::string> classes;
+  for (const auto& e : fs::directory_iterator(root)) {
+    if (e.is_directory()) classes.push_back(e.path().filename().string());
+  }
+  std::sort(classes.begin(), classes.end());
+  if (classes.empty()) throw std::runtime_error(root + ": no class subfolders (expected <root>/<class>/<image>)");
+  for (size_t label = 0; label < classes.size(); ++label) {
+    std::vector<std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(fs::path(root) / classes[label],
+                                                          fs::directory_options::follow_directory_symlink)) {
+      if (e.is_regular_file() && has_image_extension(e.path().string())) files.push_back(e.path().string());
+    }
+    if (files.empty()) {
+      throw std::runtime_error(root + ": class folder '" + classes[label] + "' holds no image files");
+    }
+    std::sort(files.begin(), files.end());
+    for (auto& f : files) d.samples_.push_back({std::move(f), static_cast<int64_t>(label)});
+  }
+  d.classes_ = std::move(classes);
+  d.description_ = root + " (ImageFolder: " + std::to_string(d.samples_.size()) + " images, " +
+                   std::to_string(d.classes_.size()) + " classes)";
+  return d;
+}
+
+Dataset Dataset::annotation_file(const std::string& ann_file, const std::string& data_prefix, int64_t num_classes) {
+  std::ifstream in(ann_file);
+  if (!in) throw std::runtime_error(ann_file + ": cannot read the annotation file");
+  if (!data_prefix.empty() && !fs::is_directory(data_prefix)) {
+    throw std::runtime_error(data_prefix + ": data prefix folder does not exist");
+  }
+  Dataset d;
+  std::unordered_set<std::string> seen;
+  int64_t max_label = -1;
+  size_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    line = trim(line);
+    if (line.empty()) continue;
+    const auto space = line.find_last_of(" \t");
+    const std::string where = ann_file + ":" + std::to_string(line_no);
+    if (space == std::string::npos) throw std::runtime_error(where + ": expected '<path> <label>', got '" + line + "'");
+    const std::string rel = trim(line.substr(0, space)), label_text = line.substr(space + 1);
+    int64_t label = 0;
+    try {
+      size_t used = 0;
+      label = std::stoll(label_text, &used);
+      if (used != label_text.size()) throw std::invalid_argument("trailing characters");
+    } catch (const std::exception&) {
+      throw std::runtime_error(where + ": label '" + label_text + "' is not an integer");
+    }
+    if (label < 0) throw std::runtime_error(where + ": negative label " + label_text);
+    if (num_classes > 0 && label >= num_classes) {
+      throw std::runtime_error(where + ": label " + label_text + " is out of range for " +
+                               std::to_string(num_classes) + " classes");
+    }
+    if (!seen.insert(rel).second) throw std::runtime_error(where + ": duplicate entry '" + rel + "'");
+    max_label = std::max(max_label, label);
+    d.samples_.push_back({(fs::path(data_prefix) / rel).string(), label});
+  }
+  if (d.samples_.empty()) throw std::runtime_error(ann_file + ": the annotation file lists no images");
+  const int64_t classes = num_classes > 0 ? num_classes : max_label + 1;
+  for (int64_t c = 0; c < classes; ++c) d.classes_.push_back(std::to_string(c));
+  d.description_ = ann_file + " (annotations: " + std::to_string(d.samples_.size()) + " images, " +
+                   std::to_string(classes) + " classes)";
+  return d;
+}
+
+Dataset Dataset::open(const std::string& path, const std::string& split, const std::string& data_prefix) {
+  if (fs::is_regular_file(path)) {
+    const std::string prefix = data_prefix.empty() ? fs::path(path).parent_path().string() : data_prefix;
+    return annotation_file(path, prefix);
+  }
+  if (!fs::is_directory(path)) throw std::runtime_error(path + ": no such dataset folder or annotation file");
+  if (!split.empty()) {
+    const auto ann = fs::path(path) / "meta" / (split + ".txt");
+    const auto prefix = fs::path(path) / split;
+    if (fs::is_regular_file(ann)) return annotation_file(ann.string(), prefix.string());
+    if (fs::is_directory(prefix)) return image_folder(prefix.string());
+    throw std::runtime_error(path + ": neither " + ann.string() + " nor the folder " + prefix.string() + " exists");
+  }
+  return image_folder(path);
+}
+
+void Dataset::set_class_names(const std::string& path) {
+  auto names = read_class_names(path);
+  int64_t max_label = -1;
+  for (const auto& s : samples_) max_label = std::max(max_label, s.label);
+  if (static_cast<int64_t>(names.size()) <= max_label) {
+    throw std::runtime_error(path + ": " + std::to_string(names.size()) + " class names do not cover label " +
+                             std::to_string(max_label));
+  }
+  classes_ = std::move(names);
+}
+
+}  // namespace hornet::data

@@ -1,0 +1,58 @@
+// Image classification datasets: which files, which labels, which class names.
+//
+//   ImageFolder: one subfolder per class, sorted names -> labels 0..C-1, image
+//     files below each (recursively), as torchvision's ImageFolder;
+//   annotation file: mmpretrain's `relative/path label` lines under a data prefix
+//     (ImageNet's val split: `ILSVRC2012_val_00000001.JPEG 65`);
+//   ImageNet layouts: <root>/meta/<split>.txt + <root>/<split>/ when the
+//     annotation exists, else <root>/<split>/ as an ImageFolder.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hornet::data {
+
+struct Sample {
+  std::string path;
+  int64_t label = 0;
+};
+
+class Dataset {
+ public:
+  /// Throws std::runtime_error for a missing root, a class folder without
+  /// images, or no classes at all.
+  static Dataset image_folder(const std::string& root);
+  /// Throws std::runtime_error for a missing file or prefix, malformed lines,
+  /// negative labels, labels >= num_classes (when given), duplicate paths.
+  static Dataset annotation_file(const std::string& ann_file, const std::string& data_prefix,
+                                 int64_t num_classes = 0);
+  /// `path` is a folder (ImageFolder, or an ImageNet root with `split`) or an
+  /// annotation file (with `data_prefix`, default: the file's folder).
+  static Dataset open(const std::string& path, const std::string& split = "", const std::string& data_prefix = "");
+
+  const std::vector<Sample>& samples() const { return samples_; }
+  size_t size() const { return samples_.size(); }
+  /// Class names: folder names, names set from a file, or "0", "1", ...
+  const std::vector<std::string>& classes() const { return classes_; }
+  int64_t num_classes() const { return static_cast<int64_t>(classes_.size()); }
+  /// Replaces the class names (one per line in `path`); their count must
+  /// cover every label.
+  void set_class_names(const std::string& path);
+  /// A short description: root, sample and class counts.
+  const std::string& description() const { return description_; }
+
+ private:
+  std::vector<Sample> samples_;
+  std::vector<std::string> classes_;
+  std::string description_;
+};
+
+/// Reads one class name per line (blank lines skipped, surrounding spaces trimmed).
+std::vector<std::string> read_class_names(const std::string& path);
+
+/// Whether `path` has an image file extension (torchvision's IMG_EXTENSIONS, any case).
+bool has_image_extension(const std::string& path);
+
+}  // namespace hornet::data

@@ -1,0 +1,246 @@
+// Datasets, samplers and the threaded loader: layouts and their errors, epoch
+// orders, determinism across worker counts, resuming inside an epoch, and
+// broken files.
+#include "hornet/data/loader.h"
+#include "hornet/data/toy_dataset.h"
+#include "hornet/io/file_util.h"
+#include "support/fixtures.h"
+
+#include <catch2/catch.hpp>
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+using namespace hornet;
+using namespace hornet::data;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+// One toy dataset for the whole test binary run: 4 classes x 12 train images.
+const std::string& toy_root() {
+  static const std::string root = [] {
+    const auto dir = test::temp_dir("toy");
+    ToyDatasetOptions o;
+    o.classes = 4;
+    o.train_per_class = 12;
+    o.val_per_class = 3;
+    o.size = 48;
+    make_toy_dataset(dir, o);
+    return dir;
+  }();
+  return root;
+}
+
+std::vector<Batch> epoch_batches(DataLoader& loader, int64_t epoch, int64_t start = 0) {
+  std::vector<Batch> out;
+  loader.start_epoch(epoch, start);
+  while (auto b = loader.next()) {
+    Batch copy = *b;
+    copy.images = b->images.clone();
+    copy.labels = b->labels.clone();
+    copy.indices = b->indices.clone();
+    out.push_back(copy);
+  }
+  return out;
+}
+
+TrainPipelineOptions small_train() {
+  TrainPipelineOptions o;
+  o.size = 32;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("dataset: ImageFolder layout, sorted classes", "[data][dataset]") {
+  const auto d = Dataset::image_folder(toy_root() + "/train");
+  CHECK(d.size() == 48);
+  CHECK(d.classes() == std::vector<std::string>{"circle", "horizontal_stripes", "square", "triangle"});
+  CHECK(d.samples().front().label == 0);
+  CHECK(d.samples().back().label == 3);
+  CHECK_THAT(d.samples()[12].path, Contains("horizontal_stripes"));
+  const auto opened = Dataset::open(toy_root(), "val");
+  CHECK(opened.size() == 12);
+}
+
+TEST_CASE("dataset: annotation files, class names, and their errors", "[data][dataset][errors]") {
+  const auto dir = test::temp_dir("ann");
+  fs::create_directories(dir + "/imgs");
+  for (int k = 0; k < 3; ++k) io::write_file_atomic(dir + "/imgs/" + std::to_string(k) + ".jpg", "x");
+  auto write = [&](const std::string& text) { std::ofstream(dir + "/ann.txt") << text; };
+  write("0.jpg 2\n1.jpg 0\n\n2.jpg 1\n");
+  const auto d = Dataset::annotation_file(dir + "/ann.txt", dir + "/imgs");
+  CHECK(d.size() == 3);
+  CHECK(d.num_classes() == 3);
+  CHECK(d.samples()[0].label == 2);
+  CHECK(d.samples()[0].path == dir + "/imgs/0.jpg");
+  std::ofstream(dir + "/names.txt") << "cat\ndog\n bird \n";
+  auto named = d;
+  named.set_class_names(dir + "/names.txt");
+  CHECK(named.classes()[2] == "bird");
+
+  write("0.jpg 1\n0.jpg 2\n");
+  CHECK_THROWS_WITH(Dataset::annotation_file(dir + "/ann.txt", dir + "/imgs"),
+                    Contains("ann.txt:2") && Contains("duplicate entry '0.jpg'"));
+  write("0.jpg -1\n");
+  CHECK_THROWS_WITH(Dataset::annotation_file(dir + "/ann.txt", dir + "/imgs"), Contains("negative label"));
+  write("0.jpg 5\n");
+  CHECK_THROWS_WITH(Dataset::annotation_file(dir + "/ann.txt", dir + "/imgs", 3),
+                    Contains("label 5 is out of range for 3 classes"));
+  write("0.jpg two\n");
+  CHECK_THROWS_WITH(Dataset::annotation_file(dir + "/ann.txt", dir + "/imgs"), Contains("is not an integer"));
+  write("just-a-path\n");
+  CHECK_THROWS_WITH(Dataset::annotation_file(dir + "/ann.txt", dir + "/imgs"), Contains("expected '<path> <label>'"));
+  CHECK_THROWS_WITH(Dataset::image_folder(dir + "/nope"), Contains("does not exist"));
+  fs::create_directories(dir + "/folder/empty_class");
+  CHECK_THROWS_WITH(Dataset::image_folder(dir + "/folder"), Contains("class folder 'empty_class' holds no image files"));
+  CHECK_THROWS_WITH(Dataset::open(dir + "/missing"), Contains("no such dataset"));
+  std::ofstream(dir + "/few.txt") << "a\n";
+  CHECK_THROWS_WITH(named.set_class_names(dir + "/few.txt"), Contains("do not cover label 2"));
+}
+
+TEST_CASE("sampler: sequential, shuffled per epoch, distributed with padding", "[data][sampler]") {
+  SamplerOptions seq;
+  seq.shuffle = false;
+  CHECK(Sampler(5, seq).indices(3) == std::vector<int64_t>{0, 1, 2, 3, 4});
+
+  SamplerOptions sh;
+  sh.seed = 42;
+  const Sampler shuffled(100, sh);
+  const auto e0 = shuffled.indices(0), e1 = shuffled.indices(1);
+  CHECK(e0 == shuffled.indices(0));
+  CHECK(e0 != e1);
+  CHECK(std::set<int64_t>(e0.begin(), e0.end()).size() == 100);
+
+  // 10 samples over 4 ranks: 3 each, the order padded with its first 2 entries.
+  std::vector<int64_t> all;
+  for (int r = 0; r < 4; ++r) {
+    SamplerOptions d = sh;
+    d.rank = r;
+    d.world_size = 4;
+    const Sampler s(10, d);
+    CHECK(s.size() == 3);
+    const auto idx = s.indices(5);
+    all.insert(all.end(), idx.begin(), idx.end());
+  }
+  CHECK(all.size() == 12);
+  CHECK(std::set<int64_t>(all.begin(), all.end()).size() == 10);
+  SamplerOptions dl = sh;
+  dl.world_size = 4;
+  dl.drop_last = true;
+  CHECK(Sampler(10, dl).size() == 2);
+  SamplerOptions bad;
+  bad.rank = 4;
+  bad.world_size = 4;
+  CHECK_THROWS_WITH(Sampler(10, bad), Contains("outside world size"));
+}
+
+TEST_CASE("loader: the same (seed, epoch) gives identical batches with 1, 2 and 4 workers", "[data][loader]") {
+  const auto dataset = Dataset::image_folder(toy_root() + "/train");
+  SamplerOptions so;
+  so.seed = 3;
+  std::vector<std::vector<Batch>> runs;
+  for (int workers : {1, 2, 4}) {
+    LoaderOptions lo;
+    lo.batch_size = 10;
+    lo.workers = workers;
+    lo.prefetch = workers == 4 ? 3 : 1;
+    lo.seed = 11;
+    DataLoader loader(dataset, make_train_transform(small_train()), so, lo);
+    CHECK(loader.batches_per_epoch() == 5);
+    runs.push_back(epoch_batches(loader, 2));
+  }
+  for (size_t r = 1; r < runs.size(); ++r) {
+    REQUIRE(runs[r].size() == runs[0].size());
+    for (size_t b = 0; b < runs[0].size(); ++b) {
+      CHECK(torch::equal(runs[r][b].images, runs[0][b].images));
+      CHECK(torch::equal(runs[r][b].labels, runs[0][b].labels));
+    }
+  }
+  CHECK(runs[0].back().images.size(0) == 8);  // 48 = 4 x 10 + 8
+  // Another epoch: another order and other augmentations.
+  LoaderOptions lo;
+  lo.batch_size = 10;
+  lo.workers = 2;
+  lo.seed = 11;
+  DataLoader loader(dataset, make_train_transform(small_train()), so, lo);
+  const auto other = epoch_batches(loader, 3);
+  CHECK_FALSE(torch::equal(other[0].indices, runs[0][0].indices));
+  // Labels follow the images' folders.
+  for (const auto& b : runs[0]) {
+    for (int64_t k = 0; k < b.indices.size(0); ++k) {
+      CHECK(b.labels[k].item<int64_t>() == dataset.samples()[static_cast<size_t>(b.indices[k].item<int64_t>())].label);
+    }
+  }
+}
+
+TEST_CASE("loader: resuming inside an epoch continues with the same batches", "[data][loader]") {
+  const auto dataset = Dataset::image_folder(toy_root() + "/train");
+  LoaderOptions lo;
+  lo.batch_size = 7;
+  lo.workers = 3;
+  lo.drop_last = true;
+  lo.seed = 5;
+  DataLoader loader(dataset, make_train_transform(small_train()), {}, lo);
+  const auto full = epoch_batches(loader, 1);
+  CHECK(full.size() == 6);  // 48 / 7, last partial batch dropped
+  // Stop after two batches of another epoch (work still in flight), then resume.
+  loader.start_epoch(4);
+  (void)loader.next();
+  (void)loader.next();
+  const auto resumed = epoch_batches(loader, 1, 3);
+  REQUIRE(resumed.size() == 3);
+  for (size_t k = 0; k < 3; ++k) {
+    CHECK(resumed[k].index == full[k + 3].index);
+    CHECK(torch::equal(resumed[k].images, full[k + 3].images));
+  }
+  CHECK_THROWS_WITH(loader.start_epoch(1, 7), Contains("outside the epoch's 6 batches"));
+}
+
+TEST_CASE("loader: broken files are skipped and counted; a run of them stops the loader", "[data][loader][errors]") {
+  const auto dir = test::temp_dir("broken");
+  const std::string broken = test::fixture_dir() + "/images/broken/";
+  fs::create_directories(dir + "/a");
+  fs::create_directories(dir + "/b");
+  const auto good = Dataset::image_folder(toy_root() + "/val");
+  for (int k = 0; k < 6; ++k) fs::copy_file(good.samples()[static_cast<size_t>(k)].path, dir + "/a/good" + std::to_string(k) + ".jpg");
+  fs::copy_file(test::fixture_dir() + "/images/coffee_png.JPEG", dir + "/a/png_named.JPEG");
+  fs::copy_file(test::fixture_dir() + "/images/chelsea_cmyk.jpg", dir + "/a/cmyk.jpg");
+  fs::copy_file(test::fixture_dir() + "/images/camera_gray_333x257.jpg", dir + "/b/gray.jpg");
+  for (const char* f : {"zero_bytes.jpg", "garbage.jpg", "truncated_header.jpg", "truncated_half.jpg"}) {
+    fs::copy_file(broken + f, dir + "/b/" + f);
+  }
+  LoaderOptions lo;
+  lo.batch_size = 4;
+  lo.workers = 2;
+  EvalPipelineOptions eo;
+  eo.crop = 32;
+  eo.resize = 36;
+  SamplerOptions seq;
+  seq.shuffle = false;
+  DataLoader loader(Dataset::image_folder(dir), make_eval_transform(eo), seq, lo);
+  loader.start_epoch(0);
+  int64_t delivered = 0;
+  while (auto b = loader.next()) delivered += b->images.size(0);
+  const auto stats = loader.stats();
+  CHECK(stats.skipped == 3);   // zero bytes, garbage, truncated header
+  CHECK(stats.warnings == 1);  // the half JPEG decodes with a warning
+  CHECK(delivered == 10);      // 6 good + PNG + CMYK + gray + half
+  CHECK(stats.loaded == 10);
+
+  LoaderOptions strict = lo;
+  strict.max_consecutive_failures = 2;
+  DataLoader failing(Dataset::image_folder(dir), make_eval_transform(eo), seq, strict);
+  failing.start_epoch(0);
+  CHECK_THROWS_WITH(
+      [&] {
+        while (failing.next()) {
+        }
+      }(),
+      Contains("2 consecutive images could not be loaded"));
+}
