@@ -6,7 +6,11 @@
 //   hornet-eval --arch A --checkpoint F [--use-ema] [--num-classes N] [--class-map M]
 //               [--input-npy X.npy --dump-logits Y.npy]
 //                                                    load (and run) a checkpoint
+//   hornet-eval --arch A --checkpoint F --predict IMAGE... [--topk K] [--class-names FILE]
+//               [--dump-logits Y.npy]               classify image files
 #include "hornet/common/cli.h"
+#include "hornet/data/dataset.h"
+#include "hornet/engine/predict.h"
 #include "hornet/io/npy.h"
 #include "hornet/models/arch.h"
 #include "hornet/models/checkpoint.h"
@@ -21,7 +25,9 @@ namespace models = hornet::models;
 
 int main(int argc, char** argv) {
   CLI::App app{"hornet-eval: summarise, run and inspect HorNet models and checkpoints"};
-  std::string arch, checkpoint, input_npy, dump_logits, class_map;
+  std::string arch, checkpoint, input_npy, dump_logits, class_map, class_names;
+  std::vector<std::string> predict;
+  int topk = 5;
   bool summary = false, forward = false, inspect = false, use_ema = false;
   int64_t num_classes = 0, image_size = 0, batch_size = 1;
   int threads = 0;
@@ -36,7 +42,12 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--input-npy", input_npy, "Float32 NCHW batch (.npy) to run through the checkpoint")
       ->check(CLI::ExistingFile);
-  app.add_option("--dump-logits", dump_logits, "Write the float32 logits of --input-npy here (.npy)");
+  app.add_option("--dump-logits", dump_logits, "Write the float32 logits of --input-npy or --predict here (.npy)");
+  app.add_option("--predict", predict, "Image files to classify with the evaluation preprocessing")
+      ->check(CLI::ExistingFile);
+  app.add_option("--topk", topk, "Classes to print per image with --predict")->check(CLI::PositiveNumber);
+  app.add_option("--class-names", class_names, "Text file with one class name per line, for --predict")
+      ->check(CLI::ExistingFile);
   app.add_option("--num-classes", num_classes,
                  "Classifier outputs (default: 1000, or what the checkpoint or class map says)")
       ->check(CLI::PositiveNumber);
@@ -57,7 +68,10 @@ int main(int argc, char** argv) {
         return 0;
       }
       if (arch.empty()) throw std::invalid_argument("--checkpoint needs --arch (or --inspect)");
-      if (!dump_logits.empty() && input_npy.empty()) throw std::invalid_argument("--dump-logits needs --input-npy");
+      if (!dump_logits.empty() && input_npy.empty() && predict.empty()) {
+        throw std::invalid_argument("--dump-logits needs --input-npy or --predict");
+      }
+      if (!input_npy.empty() && !predict.empty()) throw std::invalid_argument("give --input-npy or --predict, not both");
       models::CheckpointModelOptions options;
       options.num_classes = num_classes;
       options.use_ema = use_ema;
@@ -69,6 +83,14 @@ int main(int argc, char** argv) {
                   loaded.load_seconds, loaded.model->arch().mixers_str().c_str(),
                   static_cast<long long>(loaded.model->num_classes()));
       if (!loaded.report.adapted.empty()) std::printf("%s\n", loaded.report.str().c_str());
+      if (!predict.empty()) {
+        const int64_t size = image_size > 0 ? image_size : loaded.model->arch().input_size;
+        const auto result = hornet::engine::predict(*loaded.model, predict,
+                                                    hornet::data::eval_options_for_size(static_cast<int>(size)), topk);
+        const auto names = class_names.empty() ? std::vector<std::string>{} : hornet::data::read_class_names(class_names);
+        std::cout << hornet::engine::format_predictions(result.predictions, names) << std::flush;
+        if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, result.logits);
+      }
       if (!input_npy.empty()) {
         const auto input = hornet::io::read_npy(input_npy);
         if (input.scalar_type() != torch::kFloat32 || input.dim() != 4) {

@@ -15,6 +15,15 @@ int dct_scale_for_crop(int crop_width, int crop_height, int out_width, int out_h
   return 1;
 }
 
+EvalPipelineOptions eval_options_for_size(int image_size) {
+  if (image_size < 1) throw std::invalid_argument("eval pipeline: image size must be positive");
+  EvalPipelineOptions o;
+  o.crop = image_size;
+  o.square_resize = image_size >= 384;
+  o.resize = static_cast<int>(image_size / 0.875);
+  return o;
+}
+
 namespace {
 
 class EvalTransform : public SampleTransform {

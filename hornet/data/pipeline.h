@@ -57,6 +57,11 @@ struct TrainPipelineOptions {
   bool dct_scaling = true;
 };
 
+/// Evaluation preprocessing for square inputs of `image_size`: below 384,
+/// ResizeEdge to int(size / 0.875) (256 for 224) then CenterCrop; from 384 on,
+/// the official repository's square resize without a crop.
+EvalPipelineOptions eval_options_for_size(int image_size);
+
 std::shared_ptr<SampleTransform> make_eval_transform(const EvalPipelineOptions& options = {});
 std::shared_ptr<SampleTransform> make_train_transform(const TrainPipelineOptions& options = {});
 
