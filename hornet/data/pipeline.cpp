@@ -40,7 +40,7 @@ class EvalTransform : public SampleTransform {
     auto decoded = decode_image(bytes);
     if (info) info->had_warnings = decoded.had_warnings;
     if (o_.square_resize) return pillow_resize(decoded.rgb, o_.crop, o_.crop, o_.interpolation);
-    return center_crop(resize_edge(decoded.rgb, o_.resize, o_.interpolation), o_.crop, o_.crop);
+    return resize_edge_center_crop(decoded.rgb, o_.resize, o_.crop, o_.crop, o_.interpolation);
   }
 
  private:

@@ -2,6 +2,8 @@
 // ImagingResampleHorizontal_8bpc / Vertical_8bpc, ImagingResampleInner).
 #include "hornet/data/resize.h"
 
+#include <opencv2/core.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -76,45 +78,37 @@ inline uint8_t clip8(int32_t v) {
   return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
 }
 
-// Horizontal pass over rows [row0, row0 + out.rows) of `in`.
-void horizontal(const cv::Mat& in, cv::Mat& out, int row0, const Coefficients& c) {
-  const int ch = in.channels();
-  for (int y = 0; y < out.rows; ++y) {
-    const uint8_t* src = in.ptr<uint8_t>(y + row0);
-    uint8_t* dst = out.ptr<uint8_t>(y);
-    for (int xx = 0; xx < out.cols; ++xx) {
-      const int xmin = c.bounds[2 * xx], xmax = c.bounds[2 * xx + 1];
-      const int32_t* k = &c.k[static_cast<size_t>(xx) * c.ksize];
-      for (int b = 0; b < ch; ++b) {
-        int32_t ss = 1 << (kPrecisionBits - 1);
-        const uint8_t* p = src + xmin * ch + b;
-        for (int x = 0; x < xmax; ++x) ss += p[x * ch] * k[x];
-        dst[xx * ch + b] = clip8(ss);
-      }
-    }
-  }
-}
-
+// Compiled for AVX2 as well as the baseline; the loader picks at run time.
+__attribute__((target_clones("avx2", "default")))
 void vertical(const cv::Mat& in, cv::Mat& out, int row_shift, const Coefficients& c) {
   const int width = in.cols * in.channels();
-  std::vector<int32_t> acc(static_cast<size_t>(width));
+  std::vector<int32_t> buffer(static_cast<size_t>(width));
+  int32_t* __restrict acc = buffer.data();
   for (int yy = 0; yy < out.rows; ++yy) {
     const int ymin = c.bounds[2 * yy] - row_shift, ymax = c.bounds[2 * yy + 1];
     const int32_t* k = &c.k[static_cast<size_t>(yy) * c.ksize];
-    std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
+    for (int x = 0; x < width; ++x) acc[x] = 1 << (kPrecisionBits - 1);
+    // Row by row, so the inner loop runs over contiguous bytes (vectorised).
     for (int y = 0; y < ymax; ++y) {
-      const uint8_t* src = in.ptr<uint8_t>(ymin + y);
+      const uint8_t* __restrict src = in.ptr<uint8_t>(ymin + y);
       const int32_t w = k[y];
-      for (int x = 0; x < width; ++x) acc[x] += src[x] * w;
+      for (int x = 0; x < width; ++x) acc[x] += static_cast<int32_t>(src[x]) * w;
     }
-    uint8_t* dst = out.ptr<uint8_t>(yy);
-    for (int x = 0; x < width; ++x) dst[x] = clip8(acc[x]);
+    uint8_t* __restrict dst = out.ptr<uint8_t>(yy);
+    for (int x = 0; x < width; ++x) {
+      const int32_t v = acc[x] >> kPrecisionBits;
+      dst[x] = static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+    }
   }
 }
 
 }  // namespace
 
 cv::Mat pillow_resize(const cv::Mat& src, int width, int height, Interpolation filter) {
+  return pillow_resize_crop(src, width, height, cv::Rect(0, 0, width, height), filter);
+}
+
+cv::Mat pillow_resize_crop(const cv::Mat& src, int width, int height, const cv::Rect& crop, Interpolation filter) {
   if (src.empty() || src.depth() != CV_8U || src.channels() > 4) {
     throw std::invalid_argument("pillow_resize: expected a non-empty 8-bit image of 1-4 channels");
   }
@@ -122,25 +116,45 @@ cv::Mat pillow_resize(const cv::Mat& src, int width, int height, Interpolation f
     throw std::invalid_argument("pillow_resize: target size must be positive, got " + std::to_string(width) + "x" +
                                 std::to_string(height));
   }
+  if (crop.x < 0 || crop.y < 0 || crop.width < 1 || crop.height < 1 || crop.x + crop.width > width ||
+      crop.y + crop.height > height) {
+    throw std::invalid_argument("pillow_resize: crop window outside the " + std::to_string(width) + "x" +
+                                std::to_string(height) + " output");
+  }
   const bool need_h = width != src.cols;
   const bool need_v = height != src.rows;
-  if (!need_h && !need_v) return src.clone();
-  const Coefficients ch = precompute(src.cols, width, filter);
-  const Coefficients cv = precompute(src.rows, height, filter);
-  cv::Mat cur = src;
+  if (!need_h && !need_v) return src(crop).clone();
+  // Output pixels are independent: keep the weights of the window only.
+  Coefficients ch = precompute(src.cols, width, filter);
+  Coefficients cv = precompute(src.rows, height, filter);
+  const auto window = [](Coefficients& c, int begin, int count) {
+    c.bounds.erase(c.bounds.begin(), c.bounds.begin() + 2 * begin);
+    c.bounds.resize(2 * static_cast<size_t>(count));
+    c.k.erase(c.k.begin(), c.k.begin() + static_cast<std::ptrdiff_t>(begin) * c.ksize);
+    c.k.resize(static_cast<size_t>(count) * c.ksize);
+  };
+  window(ch, crop.x, crop.width);
+  window(cv, crop.y, crop.height);
+  cv::Mat cur = need_h ? src : src.colRange(crop.x, crop.x + crop.width);
   int row_shift = 0;
   if (need_h) {
     // Only the rows the vertical pass reads.
-    const int first = need_v ? cv.bounds[0] : 0;
-    const int last = need_v ? cv.bounds[2 * (height - 1)] + cv.bounds[2 * (height - 1) + 1] : src.rows;
-    cv::Mat tmp(last - first, width, src.type());
-    horizontal(src, tmp, first, ch);
+    const int first = need_v ? cv.bounds[0] : crop.y;
+    const int last = need_v ? cv.bounds[2 * (crop.height - 1)] + cv.bounds[2 * (crop.height - 1) + 1]
+                            : crop.y + crop.height;
+    // The horizontal pass is the vertical one on the transposed image: the
+    // same sums and roundings, but over contiguous memory.
+    cv::Mat transposed, tmp;
+    cv::transpose(src.rowRange(first, last), transposed);
+    cv::Mat across(crop.width, transposed.cols, src.type());
+    vertical(transposed, across, 0, ch);
+    cv::transpose(across, tmp);
     cur = tmp;
     row_shift = first;
   }
   if (!need_v) return cur;
-  cv::Mat out(height, cur.cols, src.type());
-  vertical(cur, out, row_shift, cv);
+  cv::Mat out(crop.height, cur.cols, src.type());
+  vertical(cur.isContinuous() ? cur : cur.clone(), out, row_shift, cv);
   return out;
 }
 

@@ -22,4 +22,9 @@ enum class Interpolation {
 /// std::invalid_argument for empty images or sizes below 1.
 cv::Mat pillow_resize(const cv::Mat& src, int width, int height, Interpolation filter = Interpolation::kBicubic);
 
+/// The `crop` window (in output coordinates) of pillow_resize(src, width,
+/// height): equal to resizing then cropping, computing only the window.
+cv::Mat pillow_resize_crop(const cv::Mat& src, int width, int height, const cv::Rect& crop,
+                           Interpolation filter = Interpolation::kBicubic);
+
 }  // namespace hornet::data

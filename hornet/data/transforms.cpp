@@ -25,15 +25,25 @@ cv::Mat resize_edge(const cv::Mat& img, int scale, Interpolation filter) {
   return pillow_resize(img, w, h, filter);
 }
 
-cv::Mat center_crop(const cv::Mat& img, int crop_height, int crop_width) {
-  if (img.rows < crop_height || img.cols < crop_width) {
-    throw std::invalid_argument("center_crop: image " + std::to_string(img.cols) + "x" + std::to_string(img.rows) +
+cv::Rect center_crop_box(int width, int height, int crop_height, int crop_width) {
+  if (height < crop_height || width < crop_width) {
+    throw std::invalid_argument("center_crop: image " + std::to_string(width) + "x" + std::to_string(height) +
                                 " is smaller than the crop " + std::to_string(crop_width) + "x" +
                                 std::to_string(crop_height));
   }
-  const int y1 = std::max(0, py_round((img.rows - crop_height) / 2.0));
-  const int x1 = std::max(0, py_round((img.cols - crop_width) / 2.0));
-  return img(cv::Rect(x1, y1, crop_width, crop_height)).clone();
+  const int y1 = std::max(0, py_round((height - crop_height) / 2.0));
+  const int x1 = std::max(0, py_round((width - crop_width) / 2.0));
+  return cv::Rect(x1, y1, crop_width, crop_height);
+}
+
+cv::Mat center_crop(const cv::Mat& img, int crop_height, int crop_width) {
+  return img(center_crop_box(img.cols, img.rows, crop_height, crop_width)).clone();
+}
+
+cv::Mat resize_edge_center_crop(const cv::Mat& img, int scale, int crop_height, int crop_width,
+                                Interpolation filter) {
+  const auto [w, h] = resize_edge_size(img.cols, img.rows, scale);
+  return pillow_resize_crop(img, w, h, center_crop_box(w, h, crop_height, crop_width), filter);
 }
 
 CropBox random_resized_crop_box(int height, int width, Rng& rng, const RandomResizedCropOptions& o) {

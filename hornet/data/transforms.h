@@ -30,6 +30,12 @@ cv::Mat resize_edge(const cv::Mat& img, int scale, Interpolation filter = Interp
 /// round-half-to-even. Throws std::invalid_argument when the image is smaller
 /// than the crop.
 cv::Mat center_crop(const cv::Mat& img, int crop_height, int crop_width);
+/// The window center_crop takes from an image of the given size.
+cv::Rect center_crop_box(int width, int height, int crop_height, int crop_width);
+
+/// ResizeEdge then CenterCrop, computing only the cropped pixels (same result).
+cv::Mat resize_edge_center_crop(const cv::Mat& img, int scale, int crop_height, int crop_width,
+                                Interpolation filter = Interpolation::kBicubic);
 
 // ----- training ---------------------------------------------------------------
 

@@ -76,6 +76,13 @@ TEST_CASE("Pillow resampling: bit-exact against PIL.Image.resize", "[data][resiz
       CHECK(differing(got, expected) == 0);
     }
   }
+  // A window of the output equals the same window of the full resize.
+  const auto input = tensor_to_image(io::read_npy(images() + "resize/1_in.npy"));
+  const cv::Mat full = pillow_resize(input, 341, 256);
+  for (const cv::Rect r : {cv::Rect(58, 16, 224, 224), cv::Rect(0, 0, 341, 256), cv::Rect(300, 200, 41, 56)}) {
+    CHECK(differing(image_to_tensor(pillow_resize_crop(input, 341, 256, r)), image_to_tensor(full(r).clone())) == 0);
+  }
+  REQUIRE_THROWS_WITH(pillow_resize_crop(input, 341, 256, cv::Rect(200, 0, 224, 224)), Contains("outside"));
   REQUIRE_THROWS_WITH(pillow_resize(cv::Mat(), 4, 4), Contains("non-empty"));
   REQUIRE_THROWS_WITH(pillow_resize(cv::Mat(4, 4, CV_8UC3), 0, 4), Contains("positive"));
 }
