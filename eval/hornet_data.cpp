@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
       std::printf("hornet-data bench: pipeline %s, %d workers, %lld images in %.3f s: %.1f images/s, %.1f per worker\n",
                   bench_pipeline.c_str(), bench_workers, static_cast<long long>(t.images), t.seconds,
                   t.images_per_second(), t.per_worker());
+      if (bench_pipeline != "decode") std::printf("hornet-data bench: %s\n", t.stats.str().c_str());
     }
     return 0;
   });

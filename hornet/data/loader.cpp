@@ -131,6 +131,11 @@ struct DataLoader::State {
   }
 };
 
+std::string LoaderStats::str() const {
+  return std::to_string(loaded) + " loaded, " + std::to_string(skipped) + " skipped (unreadable), " +
+         std::to_string(warnings) + " decoded with warnings, " + std::to_string(dct_reduced) + " DCT-reduced";
+}
+
 DataLoader::DataLoader(Dataset dataset, std::shared_ptr<const SampleTransform> transform,
                        const SamplerOptions& sampler, const LoaderOptions& options)
     : s_(std::make_unique<State>(std::move(dataset), std::move(transform), sampler, options)) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace hornet::data {
 
@@ -48,6 +49,8 @@ struct LoaderStats {
   int64_t warnings = 0;      ///< samples decoded despite corrupt data (e.g. truncated JPEGs)
   int64_t dct_reduced = 0;   ///< JPEGs decoded at 1/2, 1/4 or 1/8 size
   double worker_seconds = 0; ///< time the workers spent reading and transforming
+  /// "N loaded, N skipped (unreadable), N decoded with warnings, N DCT-reduced".
+  std::string str() const;
 };
 
 class DataLoader {

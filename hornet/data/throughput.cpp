@@ -21,6 +21,7 @@ Throughput measure_loader(DataLoader& loader, int workers, int64_t max_batches) 
     t.images += batch->images.size(0);
   }
   t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  t.stats = loader.stats();
   return t;
 }
 

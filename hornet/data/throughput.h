@@ -11,6 +11,7 @@ namespace hornet::data {
 
 struct Throughput {
   int64_t images = 0;
+  LoaderStats stats;  ///< the loader's counters (loader runs only)
   double seconds = 0.0;
   int workers = 0;
   double images_per_second() const { return seconds > 0 ? images / seconds : 0.0; }
