@@ -27,6 +27,8 @@ packages=(
   zlib1g-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev catch2 libgloo-dev
   # Python is a test and benchmark tool only: fixtures, the reference model, peers
   python3 python3-torch python3-torchvision python3-numpy python3-pil python3-matplotlib
+  # the reference pipeline decodes with OpenCV; scikit-image ships the test photographs
+  python3-opencv python3-skimage
 )
 
 missing=()
