@@ -6,6 +6,7 @@ find_package(CLI11 REQUIRED)
 find_package(ZLIB REQUIRED)  # CRC-32 of zip records, PNG writing
 find_package(libjpeg-turbo REQUIRED CONFIG)  # libjpeg-turbo::turbojpeg
 find_package(spdlog REQUIRED)
+find_package(yaml-cpp REQUIRED)
 
 # OpenCV: core and imgproc are required; imgcodecs (PNG, BMP, WebP, TIFF
 # decoding) is optional, so hosts without it (GPU hosts with a carried bundle)
@@ -55,7 +56,6 @@ message(STATUS "hornet: CUDA support ${HORNET_WITH_CUDA}")
 
 if(HORNET_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
-  find_package(yaml-cpp REQUIRED)
   # Debian's interpreter, not whatever python3 comes first on PATH: the test
   # fixtures need the python3-torch that matches the LibTorch we link.
   find_program(HORNET_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)

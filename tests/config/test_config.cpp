@@ -1,0 +1,125 @@
+// Config files: _base_ inheritance, merging, overrides, and errors that name
+// the file, the key and the closest valid key.
+#include "hornet/config/experiment.h"
+#include "support/fixtures.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace hornet;
+using namespace hornet::config;
+using Catch::Matchers::Contains;
+
+namespace {
+std::string write(const std::string& dir, const std::string& name, const std::string& text) {
+  const auto path = dir + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+}  // namespace
+
+TEST_CASE("config: bases merge in order, maps deeply, lists replace, _delete_ replaces", "[config]") {
+  const auto dir = test::temp_dir("config");
+  std::filesystem::create_directories(dir + "/base");
+  write(dir + "/base", "model.yaml", "model:\n  arch: tiny\n  num_classes: 1000\n  drop_path_rate: 0.1\n");
+  write(dir + "/base", "optim.yaml",
+        "optim:\n  lr: 0.004\n  betas: [0.9, 0.999]\nschedule:\n  epochs: 300\n  warmup_epochs: 20\n");
+  write(dir + "/base", "data.yaml", "data:\n  train:\n    pipeline:\n      rand_augment: {magnitude: 9, num_ops: 2}\n");
+  const auto path = write(dir, "exp.yaml",
+                          "_base_: [base/model.yaml, base/optim.yaml, base/data.yaml]\n"
+                          "model:\n  drop_path_rate: 0.2\n"
+                          "optim:\n  betas: [0.85, 0.99]\n"
+                          "data:\n  train:\n    pipeline:\n      rand_augment:\n        _delete_: true\n        magnitude: 15\n");
+  auto cfg = Config::load(path);
+  const auto& r = cfg.root();
+  CHECK(r["model"]["arch"].as<std::string>() == "tiny");
+  CHECK(r["model"]["drop_path_rate"].as<double>() == 0.2);
+  CHECK(r["optim"]["lr"].as<double>() == 0.004);
+  CHECK(r["optim"]["betas"][0].as<double>() == 0.85);  // lists replace
+  CHECK(r["data"]["train"]["pipeline"]["rand_augment"]["magnitude"].as<int>() == 15);
+  CHECK_FALSE(r["data"]["train"]["pipeline"]["rand_augment"]["num_ops"]);  // replaced, not merged
+  CHECK(cfg.origin("model.drop_path_rate") == path);
+  CHECK_THAT(cfg.origin("model.num_classes"), Contains("base/model.yaml"));
+
+  cfg.set("optim.lr=1e-3");
+  cfg.set("runtime.amp=bf16");
+  cfg.set("model.arch={base_dim: 16, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf8x5, gf4x3]}");
+  CHECK(cfg.root()["optim"]["lr"].as<double>() == 1e-3);
+  CHECK(cfg.origin("optim.lr") == "--set");
+  const auto e = parse_experiment(cfg);
+  CHECK(e.runtime.amp == "bf16");
+  CHECK(e.model.arch.base_dim == 16);
+  CHECK(e.model.arch.mixers[2] == models::MixerSpec::global_local(8, 5));
+  CHECK(e.optim.betas[0] == 0.85);
+  // The resolved config reads back to the same experiment.
+  const auto again = parse_experiment(Config::from_string(cfg.dump()));
+  CHECK(again.model.arch.mixers == e.model.arch.mixers);
+  CHECK(again.optim.lr == e.optim.lr);
+}
+
+TEST_CASE("config: unknown keys, wrong types and bad values name the file and key", "[config][errors]") {
+  const auto dir = test::temp_dir("config-errors");
+  const auto base = write(dir, "base.yaml", "optim:\n  lr: 0.004\n");
+  const auto exp = write(dir, "exp.yaml", "_base_: base.yaml\noptim:\n  weight_decy: 0.1\n");
+  CHECK_THROWS_WITH(parse_experiment(Config::load(exp)),
+                    Contains("exp.yaml: unknown config key 'optim.weight_decy' (did you mean 'optim.weight_decay'?)"));
+  auto betas = Config::load(base);
+  betas.set("optim.betas=[0.8]");
+  CHECK_THROWS_WITH(parse_experiment(betas), Contains("optim.betas must hold two numbers"));
+  const auto typo = write(dir, "typo.yaml", "_base_: base.yaml\nschedule:\n  epohcs: 10\n");
+  CHECK_THROWS_WITH(parse_experiment(Config::load(typo)),
+                    Contains("typo.yaml") && Contains("'schedule.epohcs' (did you mean 'schedule.epochs'?)"));
+  const auto far = write(dir, "far.yaml", "runtime:\n  zzzzzzzz: 1\n");
+  CHECK_THROWS_WITH(parse_experiment(Config::load(far)), Contains("valid keys here:") && Contains("seed"));
+  const auto type = write(dir, "type.yaml", "_base_: base.yaml\nschedule:\n  epochs: ten\n");
+  CHECK_THROWS_WITH(parse_experiment(Config::load(type)),
+                    Contains("type.yaml: config key 'schedule.epochs' must be an integer, got ten"));
+  auto lr = Config::load(base);
+  lr.set("optim.lr=-1");
+  CHECK_THROWS_WITH(parse_experiment(lr), Contains("--set: config key 'optim.lr' must be positive"));
+  auto amp = Config::load(base);
+  amp.set("runtime.amp=fp8");
+  CHECK_THROWS_WITH(parse_experiment(amp), Contains("runtime.amp") && Contains("fp8"));
+  auto arch = Config::load(base);
+  arch.set("model.arch=huge");
+  CHECK_THROWS_WITH(parse_experiment(arch), Contains("model.arch") && Contains("unknown HorNet arch 'huge'"));
+  auto mixer = Config::load(base);
+  mixer.set("model.arch={base_dim: 16, mixers: [dw7, dw7, gf, dw7]}");
+  CHECK_THROWS_WITH(parse_experiment(mixer), Contains("mixer 'gf'"));
+  auto custom = Config::load(base);
+  custom.set("model.arch={base_dim: 6, orders: [2, 3, 4, 6]}");
+  CHECK_THROWS_WITH(parse_experiment(custom), Contains("model.arch") && Contains("stage 3 has 48 channels"));
+
+  const auto cycle_a = write(dir, "a.yaml", "_base_: b.yaml\n");
+  write(dir, "b.yaml", "_base_: a.yaml\n");
+  CHECK_THROWS_WITH(Config::load(cycle_a), Contains("cycle"));
+  const auto missing = write(dir, "missing.yaml", "_base_: nowhere.yaml\n");
+  CHECK_THROWS_WITH(Config::load(missing), Contains("nowhere.yaml does not exist"));
+  const auto bad_yaml = write(dir, "bad.yaml", "optim: [unclosed\n");
+  CHECK_THROWS_WITH(Config::load(bad_yaml), Contains("bad.yaml") && Contains("invalid YAML"));
+  CHECK_THROWS_WITH(Config::load(dir + "/absent.yaml"), Contains("cannot read"));
+  auto base_cfg = Config::load(base);
+  CHECK_THROWS_WITH(base_cfg.set("no-equals-sign"), Contains("expected key.path=value"));
+}
+
+TEST_CASE("config: the default experiment follows the official recipe", "[config]") {
+  const auto e = parse_experiment(Config::from_string("{}"));
+  CHECK(e.optim.lr == 4e-3);
+  CHECK(e.optim.weight_decay == 0.05);
+  CHECK(e.schedule.warmup_epochs == 20);
+  CHECK(e.train.mixup.mixup_alpha == 0.8);
+  CHECK(e.train.mixup.cutmix_alpha == 1.0);
+  CHECK(e.train.mixup.label_smoothing == 0.1);
+  CHECK(e.train.pipeline.rand_augment.magnitude == 9);
+  CHECK(e.train.pipeline.random_erasing.probability == 0.25);
+  CHECK(e.val.pipeline.resize == 256);
+  CHECK(e.val.pipeline.crop == 224);
+  auto momentum = Config::from_string("ema: {enabled: true, momentum: 4.0e-5}");
+  CHECK(parse_experiment(momentum).ema.decay == Approx(1 - 4e-5));
+  auto off = Config::from_string("data: {train: {pipeline: {rand_augment: false, random_erasing: false}}}");
+  const auto e2 = parse_experiment(off);
+  CHECK_FALSE(e2.train.pipeline.use_rand_augment);
+  CHECK_FALSE(e2.train.pipeline.use_random_erasing);
+}
