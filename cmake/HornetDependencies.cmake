@@ -4,7 +4,10 @@
 find_package(Torch REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(ZLIB REQUIRED)  # CRC-32 of zip records, PNG writing
-find_package(libjpeg-turbo REQUIRED CONFIG)  # libjpeg-turbo::turbojpeg
+# TurboJPEG, found directly: Debian's libjpeg-turbo CMake config also demands
+# the static libjpeg.a, which libturbojpeg0-dev does not install.
+find_path(HORNET_TURBOJPEG_INCLUDE_DIR turbojpeg.h REQUIRED)
+find_library(HORNET_TURBOJPEG_LIBRARY turbojpeg REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(yaml-cpp REQUIRED)
 
