@@ -8,9 +8,14 @@
 //                                                    load (and run) a checkpoint
 //   hornet-eval --arch A --checkpoint F --predict IMAGE... [--topk K] [--class-names FILE]
 //               [--dump-logits Y.npy]               classify image files
+//   hornet-eval CONFIG --checkpoint F [--data DIR_OR_ANN] [--use-ema] [--batch-size B]
+//               [--out result.json] [--dump-logits Y.npy] validate: top-1 / top-5
 #include "hornet/common/cli.h"
+#include "hornet/config/experiment.h"
+#include "hornet/engine/evaluate.h"
 #include "hornet/data/dataset.h"
 #include "hornet/engine/predict.h"
+#include "hornet/io/file_util.h"
 #include "hornet/io/npy.h"
 #include "hornet/models/arch.h"
 #include "hornet/models/checkpoint.h"
@@ -25,12 +30,20 @@ namespace models = hornet::models;
 
 int main(int argc, char** argv) {
   CLI::App app{"hornet-eval: summarise, run and inspect HorNet models and checkpoints"};
+  std::string config_path, data_path, out_json;
+  std::vector<std::string> overrides;
+  int64_t eval_batch = 0;
   std::string arch, checkpoint, input_npy, dump_logits, class_map, class_names;
   std::vector<std::string> predict;
   int topk = 5;
   bool summary = false, forward = false, inspect = false, use_ema = false;
   int64_t num_classes = 0, image_size = 0, batch_size = 1;
   int threads = 0;
+  app.add_option("config", config_path, "A recipe (YAML): validate --checkpoint on --data with its model and test pipeline")
+      ->check(CLI::ExistingFile);
+  app.add_option("--data", data_path, "Validation data: ImageFolder root or annotation file (default: the config's data.val)");
+  app.add_option("--out", out_json, "Write the metrics here as JSON");
+  app.add_option("--set", overrides, "Override a config value: key.path=value");
   app.add_option("--arch", arch, "Zoo arch or alias (tiny, tiny-gf, small, ..., large-gf384)");
   app.add_flag("--summary", summary, "Print parameter counts and FLOPs (conv + linear multiply-accumulates)");
   app.add_flag("--forward", forward, "Run one forward pass on random input and report shape and time");
@@ -56,11 +69,31 @@ int main(int argc, char** argv) {
                  "--checkpoint, GF filters are resized once to this size's grids")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--batch-size", batch_size, "Batch size of --forward")->check(CLI::PositiveNumber);
+  app.add_option("--eval-batch-size", eval_batch, "Batch size of validation (default: the config's)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "Intra-op threads (0: one per core)")->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
 
   return hornet::common::run_command("hornet-eval", [&]() -> int {
     hornet::common::set_threads(threads);
+    if (!config_path.empty()) {
+      if (checkpoint.empty()) throw std::invalid_argument("validating a config needs --checkpoint");
+      auto config = hornet::config::Config::load(config_path);
+      for (const auto& o : overrides) config.set(o);
+      const auto e = hornet::config::parse_experiment(config);
+      const auto result = hornet::engine::validate_checkpoint(e, checkpoint, data_path, use_ema, eval_batch,
+                                                              !dump_logits.empty());
+      std::printf("%s: top-1 %.2f%%  top-5 %.2f%%  (%lld images, %s weights)\n", checkpoint.c_str(), result.top1,
+                  result.top5, static_cast<long long>(result.samples), use_ema ? "EMA" : "raw");
+      if (!out_json.empty()) {
+        char json[256];
+        std::snprintf(json, sizeof json, "{\"top1\": %.6f, \"top5\": %.6f, \"samples\": %lld, \"loss\": %.6f}\n",
+                      result.top1, result.top5, static_cast<long long>(result.samples), result.loss);
+        hornet::io::write_file_atomic(out_json, json);
+      }
+      if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, result.logits);
+      return 0;
+    }
     if (!checkpoint.empty()) {
       if (inspect) {
         hornet::io::TorchFile file(checkpoint);

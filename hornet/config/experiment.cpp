@@ -186,6 +186,7 @@ ExperimentConfig parse_experiment(const Config& config) {
   e.runtime.log_interval = rt.get<int64_t>("log_interval", e.runtime.log_interval);
   e.runtime.val_interval = rt.get<int64_t>("val_interval", e.runtime.val_interval);
   e.runtime.checkpoint_interval = rt.get<int64_t>("checkpoint_interval", e.runtime.checkpoint_interval);
+  e.runtime.checkpoint_every_iters = rt.get<int64_t>("checkpoint_every_iters", e.runtime.checkpoint_every_iters);
   e.runtime.keep_checkpoints = rt.get<int64_t>("keep_checkpoints", e.runtime.keep_checkpoints);
   e.runtime.max_nonfinite_steps = rt.get<int64_t>("max_nonfinite_steps", e.runtime.max_nonfinite_steps);
   e.runtime.load_from = rt.get<std::string>("load_from", e.runtime.load_from);

@@ -95,6 +95,8 @@ struct RuntimeConfig {
   int64_t log_interval = 10;  ///< iterations between log lines
   int64_t val_interval = 1;   ///< epochs between validations (0: never)
   int64_t checkpoint_interval = 1;  ///< epochs between checkpoints
+  /// Also save `last.pth` every this many iterations (0: only at epoch ends).
+  int64_t checkpoint_every_iters = 0;
   int64_t keep_checkpoints = 3;     ///< epoch checkpoints kept (besides last and best)
   int64_t max_nonfinite_steps = 5;  ///< consecutive skipped steps before stopping
   /// Start from these weights (any checkpoint format hornet reads).

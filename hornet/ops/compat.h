@@ -13,3 +13,26 @@
 
 // 2.4 replaced the per-device autocast setters with ones taking a DeviceType.
 #define HORNET_TORCH_HAS_DEVICE_AUTOCAST_API HORNET_TORCH_VERSION_AT_LEAST(2, 4)
+
+#include <c10/util/string_utils.h>
+#include <torch/optim/optimizer.h>
+
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace hornet::ops {
+
+/// The key LibTorch's Optimizer::state() uses for a parameter: a string of its
+/// TensorImpl address in 1.13, the address itself in later versions.
+template <typename Optimizer = torch::optim::Optimizer>
+auto optimizer_state_key(const at::Tensor& param) {
+  using Key = typename std::decay_t<decltype(std::declval<Optimizer&>().state())>::key_type;
+  if constexpr (std::is_same_v<Key, std::string>) {
+    return c10::guts::to_string(param.unsafeGetTensorImpl());
+  } else {
+    return static_cast<Key>(param.unsafeGetTensorImpl());
+  }
+}
+
+}  // namespace hornet::ops

@@ -13,6 +13,8 @@ tests. Layout:
     models/<case>/grad_output.npy  d loss / d logits (cases with gradients)
     models/<case>/grads/<key>.npy  parameter gradients of loss = sum(logits * grad_output)
     npy/*.npy                      arrays in every dtype and layout the .npy reader handles
+    training/*                     20 recipe steps (AdamW groups, layer decay, warmup + cosine,
+                                   clipping, accumulation, EMA) computed in Python
     images/*                       photographs as JPEGs of odd sizes (and gray, CMYK, EXIF,
                                    PNG-named-JPEG, broken files) with OpenCV's decode and
                                    mmpretrain's evaluation crop; images/resize/* Pillow resizes
@@ -465,6 +467,99 @@ def make_image_cases(out_dir):
             np.save(os.path.join(resize, f'{i}_{tag}.npy'), out)
 
 
+def official_layer_id(name):
+    """The official get_num_layer_for_hornet on an mmpretrain name (docs §5)."""
+    name = name[len('backbone.'):] if name.startswith('backbone.') else name
+    parts = name.split('.')
+    if parts[0] == 'downsample_layers':
+        stage = int(parts[1])
+        return 0 if stage == 0 else (12 if stage == 3 else stage + 1)
+    if parts[0] == 'stages':
+        stage, block = int(parts[1]), int(parts[2])
+        if stage <= 1:
+            return stage + 1
+        return min(3 + block // 2, 11) if stage == 2 else 12
+    return 13
+
+
+def cosine_schedule(base, final, epochs, steps_per_epoch, warmup_epochs, start_warmup=0.0):
+    """The official utils.cosine_scheduler."""
+    warmup_iters = int(warmup_epochs * steps_per_epoch)
+    warmup = np.linspace(start_warmup, base, warmup_iters) if warmup_epochs > 0 else np.array([])
+    iters = np.arange(epochs * steps_per_epoch - warmup_iters)
+    rest = np.array([final + 0.5 * (base - final) * (1 + np.cos(np.pi * i / len(iters))) for i in iters])
+    return np.concatenate((warmup, rest))
+
+
+def make_training_case(out_dir):
+    """40 micro-batches (accumulation 2: 20 AdamW steps) of the recipe's step,
+    computed with torch.optim.AdamW and the official schedule, groups, clipping
+    and EMA; the C++ TrainStep must reproduce the losses, LRs and weights."""
+    import copy
+    os.makedirs(out_dir, exist_ok=True)
+    spec = custom(8, [1, 1, 2, 1], [DW7, DW7, ('gf', 4, 3), ('gf', 2, 2)])
+    cfg = dict(lr=1e-3, weight_decay=0.05, eps=1e-8, betas=[0.9, 0.999], layer_decay=0.8, clip_grad=1.0,
+               accumulation=2, epochs=4, warmup_epochs=1, min_lr=1e-5, ema_decay=0.9, steps_per_epoch=5)
+    yaml = f"""model:
+  arch: {{base_dim: 8, depths: [1, 1, 2, 1], mixers: [dw7, dw7, gf4x3, gf2x2], image_size: 64}}
+  num_classes: 5
+  drop_path_rate: 0.0
+optim: {{lr: {cfg['lr']}, weight_decay: {cfg['weight_decay']}, eps: {cfg['eps']}, layer_decay: {cfg['layer_decay']},
+        clip_grad: {cfg['clip_grad']}, accumulation: {cfg['accumulation']}}}
+schedule: {{epochs: {cfg['epochs']}, warmup_epochs: {cfg['warmup_epochs']}, min_lr: {cfg['min_lr']}}}
+ema: {{enabled: true, decay: {cfg['ema_decay']}}}
+"""
+    with open(os.path.join(out_dir, 'config.yaml'), 'w') as f:
+        f.write(yaml)
+    gen = torch.Generator().manual_seed(21)
+    model = hornet_ref.Classifier(spec, 5)
+    hornet_ref.randomize_(model, gen)
+    model.train()
+    for key, tensor in model.state_dict().items():
+        save(os.path.join(out_dir, 'initial', key + '.npy'), tensor)
+    ema = copy.deepcopy(model)
+    groups = {}
+    for name, p in model.named_parameters():
+        no_decay = p.dim() == 1 or name.endswith('.bias')
+        lid = official_layer_id(name)
+        key = (lid, no_decay)
+        if key not in groups:
+            groups[key] = dict(params=[], weight_decay=0.0 if no_decay else cfg['weight_decay'],
+                               lr_scale=cfg['layer_decay'] ** (13 - lid))
+        groups[key]['params'].append(p)
+    opt = torch.optim.AdamW(list(groups.values()), lr=cfg['lr'], betas=tuple(cfg['betas']), eps=cfg['eps'])
+    schedule = cosine_schedule(cfg['lr'], cfg['min_lr'], cfg['epochs'], cfg['steps_per_epoch'], cfg['warmup_epochs'])
+    losses, lrs = [], []
+    step = 0
+    for micro in range(40):
+        x = torch.randn(4, 3, 64, 64, generator=gen)
+        t = torch.softmax(3 * torch.randn(4, 5, generator=gen), dim=1)
+        save(os.path.join(out_dir, 'batches', f'{micro:02d}_x.npy'), x)
+        save(os.path.join(out_dir, 'batches', f'{micro:02d}_t.npy'), t)
+        if micro % cfg['accumulation'] == 0:
+            for g in opt.param_groups:
+                g['lr'] = schedule[step] * g['lr_scale']
+            lrs.append(schedule[step])
+        loss = torch.sum(-t * torch.log_softmax(model(x), dim=-1), dim=-1).mean()
+        losses.append(loss.item())
+        (loss / cfg['accumulation']).backward()
+        if (micro + 1) % cfg['accumulation'] == 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg['clip_grad'])
+            opt.step()
+            opt.zero_grad()
+            with torch.no_grad():
+                msd = model.state_dict()
+                for k, v in ema.state_dict().items():
+                    v.copy_(v * cfg['ema_decay'] + (1. - cfg['ema_decay']) * msd[k].detach())
+            step += 1
+    np.save(os.path.join(out_dir, 'losses.npy'), np.array(losses))
+    np.save(os.path.join(out_dir, 'lrs.npy'), np.array(lrs))
+    for key, tensor in model.state_dict().items():
+        save(os.path.join(out_dir, 'final', key + '.npy'), tensor)
+    for key, tensor in ema.state_dict().items():
+        save(os.path.join(out_dir, 'final_ema', key + '.npy'), tensor)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out', required=True, help='output directory')
@@ -476,6 +571,7 @@ def main():
     make_checkpoint_cases(os.path.join(args.out, 'checkpoints'))
     make_checkpoint_models(os.path.join(args.out, 'checkpoints'))
     make_image_cases(os.path.join(args.out, 'images'))
+    make_training_case(os.path.join(args.out, 'training'))
     for i, (name, (spec, zoo, shape, classes, checks)) in enumerate(CASES.items()):
         if args.cases is not None and name not in args.cases:
             continue

@@ -1,0 +1,53 @@
+// Training checkpoints: everything needed to continue a run exactly, written
+// as torch.save zip files Python reads, atomically (temporary file, fsync,
+// rename, directory fsync).
+//
+// Layout (mmengine's, so mmpretrain and hornet's own readers agree):
+//   meta:           epoch, batch, step, iter, seed, best metric, skipped-step
+//                   counters, the resolved config (YAML), hornet's version
+//   state_dict:     the EMA weights when EMA is on, else the raw weights
+//                   (mmengine's EMAHook convention)
+//   ema_state_dict: with EMA, the raw weights as module.<name>, plus steps
+//   optimizer:      PyTorch's AdamW state_dict layout (state by parameter index,
+//                   param_groups with lr, betas, eps, weight_decay, lr_scale)
+//   scaler:         scale and growth tracker of the fp16 loss scaler
+//   rng:            the torch CPU generator state (drop path)
+#pragma once
+
+#include "hornet/engine/ema.h"
+#include "hornet/engine/grad_scaler.h"
+#include "hornet/engine/optimizer.h"
+
+#include <string>
+
+namespace hornet::engine {
+
+/// Where a run stands; saved in every checkpoint.
+struct TrainState {
+  int64_t epoch = 0;       ///< epoch to continue in
+  int64_t batch = 0;       ///< next batch of that epoch
+  int64_t step = 0;        ///< optimizer steps taken
+  int64_t iteration = 0;   ///< micro-batches seen
+  double best_metric = -1.0;
+  int64_t best_epoch = -1;
+  int64_t nonfinite_in_a_row = 0;
+  int64_t nonfinite_total = 0;
+  uint64_t seed = 0;
+};
+
+struct TrainingParts {
+  models::ImageClassifier model{nullptr};
+  ModelEma* ema = nullptr;  ///< may be null
+  Optimizer* optimizer = nullptr;
+  GradScaler* scaler = nullptr;
+};
+
+void save_training_checkpoint(const std::string& path, const TrainingParts& parts, const TrainState& state,
+                              const std::string& resolved_config);
+
+/// Restores model, EMA, optimizer, scaler and RNG from a checkpoint hornet
+/// wrote; returns the saved state. Throws std::runtime_error naming the file
+/// when it does not fit the parts (another arch, no optimizer state, ...).
+TrainState load_training_checkpoint(const std::string& path, const TrainingParts& parts);
+
+}  // namespace hornet::engine

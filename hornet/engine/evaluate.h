@@ -1,0 +1,30 @@
+// Validation: top-1 / top-5 accuracy (and the plain cross-entropy) of a model
+// over a loader's epoch.
+#pragma once
+
+#include "hornet/config/experiment.h"
+#include "hornet/data/loader.h"
+#include "hornet/models/classifier.h"
+
+namespace hornet::engine {
+
+struct EvalResult {
+  double top1 = 0.0;  ///< percent
+  double top5 = 0.0;
+  double loss = 0.0;
+  int64_t samples = 0;
+  torch::Tensor logits;  ///< [samples, classes] when kept, in loader order
+  torch::Tensor labels;
+  torch::Tensor indices;  ///< dataset index of each row
+};
+
+EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits = false);
+
+/// Validates a checkpoint (any format hornet reads) with the model and test
+/// pipeline of `config`, on `data` (a folder or annotation file) or the
+/// config's validation set. Loading is strict.
+EvalResult validate_checkpoint(const config::ExperimentConfig& config, const std::string& checkpoint,
+                               const std::string& data, bool use_ema, int64_t batch_size = 0,
+                               bool keep_logits = false);
+
+}  // namespace hornet::engine

@@ -1,0 +1,22 @@
+#include "hornet/engine/loss.h"
+
+#include <algorithm>
+
+namespace hornet::engine {
+
+torch::Tensor soft_target_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets) {
+  return torch::sum(-targets * torch::log_softmax(logits, -1), -1).mean();
+}
+
+std::vector<int64_t> topk_correct(const torch::Tensor& logits, const torch::Tensor& labels,
+                                  const std::vector<int64_t>& ks) {
+  std::vector<int64_t> out;
+  if (logits.size(0) == 0) return std::vector<int64_t>(ks.size(), 0);
+  const int64_t kmax = std::min<int64_t>(*std::max_element(ks.begin(), ks.end()), logits.size(1));
+  const auto top = std::get<1>(logits.topk(kmax, 1));
+  const auto hit = top.eq(labels.view({-1, 1}).to(top.device()));
+  for (int64_t k : ks) out.push_back(hit.narrow(1, 0, std::min(k, kmax)).any(1).sum().item<int64_t>());
+  return out;
+}
+
+}  // namespace hornet::engine
