@@ -123,3 +123,75 @@ TEST_CASE("config: the default experiment follows the official recipe", "[config
   CHECK_FALSE(e2.train.pipeline.use_rand_augment);
   CHECK_FALSE(e2.train.pipeline.use_random_erasing);
 }
+
+TEST_CASE("recipes: every config parses and follows the official recipe", "[config][recipes]") {
+  const std::string root = std::string(HORNET_SOURCE_DIR) + "/configs/";
+  struct Expect {
+    const char* file;
+    const char* arch;
+    double drop_path, clip, magnitude;
+    int64_t batch, accumulation;
+  };
+  // TRAINING.md: drop path, clip, RandAugment magnitude; 4096 = batch x 8 GPUs x accumulation.
+  const Expect in1k[] = {
+      {"hornet/hornet-tiny_8xb128_in1k.yaml", "tiny", 0.2, 100, 9, 128, 4},
+      {"hornet/hornet-tiny-gf_8xb128_in1k.yaml", "tiny-gf", 0.2, 1, 9, 128, 4},
+      {"hornet/hornet-small_8xb64_in1k.yaml", "small", 0.4, 5, 9, 64, 8},
+      {"hornet/hornet-small-gf_8xb64_in1k.yaml", "small-gf", 0.4, 1, 12, 64, 8},
+      {"hornet/hornet-base_8xb64_in1k.yaml", "base", 0.5, 5, 9, 64, 8},
+      {"hornet/hornet-base-gf_8xb64_in1k.yaml", "base-gf", 0.5, 1, 15, 64, 8},
+  };
+  for (const auto& x : in1k) {
+    INFO(x.file);
+    const auto e = parse_experiment(Config::load(root + x.file));
+    CHECK(e.model.arch.name == x.arch);
+    CHECK(e.model.drop_path_rate == x.drop_path);
+    CHECK(e.optim.clip_grad == x.clip);
+    CHECK(e.train.pipeline.rand_augment.magnitude == x.magnitude);
+    CHECK(e.train.batch_size * 8 * e.optim.accumulation == 4096);
+    CHECK(e.train.batch_size == x.batch);
+    CHECK(e.optim.lr == 4e-3);
+    CHECK(e.optim.base_batch_size == 4096);
+    CHECK(e.optim.weight_decay == 0.05);
+    CHECK(e.schedule.epochs == 300);
+    CHECK(e.schedule.warmup_epochs == 20);
+    CHECK(e.ema.enabled);
+    CHECK(e.ema.decay == 0.9999);
+    CHECK(e.val.pipeline.resize == 256);
+    CHECK(e.val.pipeline.crop == 224);
+    CHECK_FALSE(e.val.pipeline.square_resize);
+  }
+  for (const char* f : {"hornet/hornet-large_64xb32_in22k.yaml", "hornet/hornet-large-gf_64xb32_in22k.yaml"}) {
+    INFO(f);
+    const auto e = parse_experiment(Config::load(root + f));
+    CHECK(e.model.drop_path_rate == 0.2);
+    CHECK(e.optim.weight_decay == 0.1);
+    CHECK(e.train.batch_size * 64 * e.optim.accumulation == 4096);
+    CHECK(e.schedule.epochs == 90);
+    CHECK(e.schedule.warmup_epochs == 5);
+    CHECK_FALSE(e.ema.enabled);
+    CHECK(e.runtime.val_interval == 0);
+  }
+  for (const char* f : {"hornet/hornet-large_32xb16_in22k-pre_384px_in1k.yaml",
+                        "hornet/hornet-large-gf_32xb16_in22k-pre_384px_in1k.yaml"}) {
+    INFO(f);
+    const auto e = parse_experiment(Config::load(root + f));
+    CHECK(e.optim.lr == 5e-5);
+    CHECK(e.optim.layer_decay == 0.7);
+    CHECK(e.optim.weight_decay == 1e-8);
+    CHECK(e.optim.clip_grad == 1.0);
+    CHECK(e.model.drop_path_rate == 0.4);
+    CHECK(e.schedule.epochs == 30);
+    CHECK(e.schedule.warmup_epochs == 0);
+    CHECK(e.train.pipeline.size == 384);
+    CHECK(e.train.mixup.mixup_alpha == 0.0);
+    CHECK(e.train.mixup.cutmix_alpha == 0.0);
+    CHECK(e.val.pipeline.square_resize);
+    CHECK(e.val.pipeline.crop == 384);
+    CHECK(e.ema.enabled);
+    CHECK_FALSE(e.runtime.class_map.empty());
+  }
+  CHECK(parse_experiment(Config::load(root + "hornet/hornet-large-gf_32xb16_in22k-pre_384px_in1k.yaml"))
+            .model.arch.mixers[2] == models::MixerSpec::global_local(24, 13));
+  CHECK_NOTHROW(parse_experiment(Config::load(root + "toy/hornet-toy_1xb32_shapes.yaml")));
+}
