@@ -88,6 +88,13 @@ TrainSummary train(const config::ExperimentConfig& c, const config::Config& reso
   if (options.work_dir.empty()) throw std::invalid_argument("train: no work directory");
   fs::create_directories(options.work_dir);
   const std::string work = options.work_dir;
+  // Temporaries of writes a killed run left behind never stand under a final name; clear them.
+  for (const auto& e : fs::directory_iterator(work)) {
+    const std::string name = e.path().filename().string();
+    if ((name.front() == '.' && name.find(".tmp.") != std::string::npos) || name.find(".tmp-link") != std::string::npos) {
+      fs::remove(e.path());
+    }
+  }
   io::write_file_atomic(work + "/config.yaml", resolved.dump());
   common::set_threads(c.runtime.threads);
   const torch::Device device(c.runtime.device);
