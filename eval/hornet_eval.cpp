@@ -2,6 +2,8 @@
 //
 //   hornet-eval --summary [--arch A]                 parameter/FLOPs table
 //   hornet-eval --forward [--arch A]                 one forward pass per arch
+//   hornet-eval --arch A --benchmark-train [--batch-size B] [--steps N]
+//                                                    time the training step on synthetic data
 //   hornet-eval --checkpoint F --inspect             what a checkpoint holds
 //   hornet-eval --arch A --checkpoint F [--use-ema] [--num-classes N] [--class-map M]
 //               [--input-npy X.npy --dump-logits Y.npy]
@@ -12,6 +14,7 @@
 //               [--out result.json] [--dump-logits Y.npy] validate: top-1 / top-5
 #include "hornet/common/cli.h"
 #include "hornet/config/experiment.h"
+#include "hornet/engine/benchmark.h"
 #include "hornet/engine/evaluate.h"
 #include "hornet/data/dataset.h"
 #include "hornet/engine/predict.h"
@@ -36,7 +39,8 @@ int main(int argc, char** argv) {
   std::string arch, checkpoint, input_npy, dump_logits, class_map, class_names;
   std::vector<std::string> predict;
   int topk = 5;
-  bool summary = false, forward = false, inspect = false, use_ema = false;
+  bool summary = false, forward = false, inspect = false, use_ema = false, bench_train = false;
+  int bench_steps = 10;
   int64_t num_classes = 0, image_size = 0, batch_size = 1;
   int threads = 0;
   app.add_option("config", config_path, "A recipe (YAML): validate --checkpoint on --data with its model and test pipeline")
@@ -47,6 +51,9 @@ int main(int argc, char** argv) {
   app.add_option("--arch", arch, "Zoo arch or alias (tiny, tiny-gf, small, ..., large-gf384)");
   app.add_flag("--summary", summary, "Print parameter counts and FLOPs (conv + linear multiply-accumulates)");
   app.add_flag("--forward", forward, "Run one forward pass on random input and report shape and time");
+  app.add_flag("--benchmark-train", bench_train,
+               "Time training steps (forward, loss, backward, AdamW) of --arch on synthetic data");
+  app.add_option("--steps", bench_steps, "Timed steps of --benchmark-train")->check(CLI::PositiveNumber);
   app.add_option("--checkpoint", checkpoint, "A torch.save file (mmpretrain, official repository or hornet)")
       ->check(CLI::ExistingFile);
   app.add_flag("--inspect", inspect, "Print the checkpoint's structure and what its weights are");
@@ -147,6 +154,16 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (inspect) throw std::invalid_argument("--inspect needs --checkpoint");
+    if (bench_train) {
+      if (arch.empty()) throw std::invalid_argument("--benchmark-train needs --arch");
+      const auto a = models::arch_by_name(arch);
+      const int64_t size = image_size > 0 ? image_size : a.input_size;
+      const auto t = hornet::engine::benchmark_train_step(a, batch_size, size, bench_steps, 2, num_classes ? num_classes : 1000);
+      std::printf("train step %s batch %lld at %lld: median %.4f s, %.2f images/s (%d steps, %d threads)\n",
+                  a.name.c_str(), static_cast<long long>(batch_size), static_cast<long long>(size), t.median,
+                  t.images_per_second, bench_steps, at::get_num_threads());
+      return 0;
+    }
     if (!summary && !forward) {
       std::cerr << app.help() << "\nhornet-eval: nothing to do: give --summary, --forward or --checkpoint\n";
       return 2;

@@ -113,6 +113,12 @@ ExperimentConfig parse_experiment(const Config& config) {
   e.model.num_classes = model.get<int64_t>("num_classes", e.model.num_classes);
   e.model.drop_path_rate = model.get<double>("drop_path_rate", e.model.drop_path_rate);
   e.model.layer_scale_init_value = model.get<double>("layer_scale_init_value", e.model.layer_scale_init_value);
+  const auto init = model.get<std::string>("init", "official");
+  if (init != "official" && init != "mmpretrain") {
+    throw ConfigError(config.origin("model.init") + ": config key 'model.init' must be official or mmpretrain, got '" +
+                      init + "'");
+  }
+  e.model.init = init == "official" ? models::InitScheme::kOfficial : models::InitScheme::kMmpretrain;
   model.finish();
 
   auto data = root.section("data");

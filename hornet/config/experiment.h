@@ -14,6 +14,7 @@
 #include "hornet/data/batch.h"
 #include "hornet/data/pipeline.h"
 #include "hornet/models/arch.h"
+#include "hornet/models/hornet.h"
 
 #include <array>
 #include <string>
@@ -25,6 +26,8 @@ struct ModelConfig {
   int64_t num_classes = 1000;
   double drop_path_rate = 0.0;
   double layer_scale_init_value = 1e-6;
+  /// "official" (trunc-normal convs and linears) or "mmpretrain" (linears only).
+  models::InitScheme init = models::InitScheme::kOfficial;
 };
 
 struct DatasetConfig {

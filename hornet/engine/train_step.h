@@ -21,7 +21,7 @@ AmpMode parse_amp(const std::string& text);
 struct StepResult {
   double loss = 0.0;       ///< this micro-batch's loss (before division by accumulation)
   double lr = 0.0;         ///< the base LR of the current optimizer step
-  double grad_norm = 0.0;  ///< total norm before clipping (optimizer steps only)
+  double grad_norm = 0.0;  ///< total norm before clipping (optimizer steps with clipping only)
   bool optimizer_step = false;  ///< this micro-batch completed an optimizer step
   bool skipped = false;    ///< non-finite loss or gradients: no update
 };

@@ -139,7 +139,8 @@ TrainSummary train(const config::ExperimentConfig& c, const config::Config& reso
 
   models::ImageClassifier model(models::ImageClassifierOptions(models::HorNetOptions(c.model.arch)
                                                                    .drop_path_rate(c.model.drop_path_rate)
-                                                                   .layer_scale_init_value(c.model.layer_scale_init_value))
+                                                                   .layer_scale_init_value(c.model.layer_scale_init_value)
+                                                                   .init(c.model.init))
                                     .num_classes(c.model.num_classes));
   if (!c.runtime.load_from.empty()) {
     io::TorchFile file(c.runtime.load_from);

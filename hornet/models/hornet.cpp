@@ -75,7 +75,11 @@ void HorNetImpl::reset() {
 }
 
 void HorNetImpl::reset_parameters() {
-  init_conv_linear_trunc_normal(*this, 0.02);
+  if (options.init() == InitScheme::kOfficial) {
+    init_conv_linear_trunc_normal(*this, 0.02);
+  } else {
+    init_linear_trunc_normal(*this, 0.02);
+  }
 }
 
 void HorNetImpl::pretty_print(std::ostream& stream) const {

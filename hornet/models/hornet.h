@@ -11,6 +11,16 @@
 
 namespace hornet::models {
 
+/// How weights start.
+enum class InitScheme {
+  /// The official repository: trunc-normal(0.02) on every conv and linear weight.
+  kOfficial,
+  /// mmpretrain's init_cfg: trunc-normal(0.02) on linear weights only; the
+  /// convolutions keep PyTorch's default (Kaiming-uniform) initialisation,
+  /// which small models train from much faster.
+  kMmpretrain,
+};
+
 struct HorNetOptions {
   /* implicit */ HorNetOptions(ArchSpec arch) : arch_(std::move(arch)) {}
   TORCH_ARG(ArchSpec, arch);
@@ -25,6 +35,7 @@ struct HorNetOptions {
   /// Average-pool before the final norm and return [N, C] (classification);
   /// otherwise return normalised [N, C, H, W] maps.
   TORCH_ARG(bool, gap_before_final_norm) = true;
+  TORCH_ARG(InitScheme, init) = InitScheme::kOfficial;
 };
 
 /// Parameters (mmpretrain names, without the classifier's `backbone.` prefix):

@@ -32,9 +32,9 @@ void trunc_normal_(torch::Tensor tensor, double mean, double std, double a, doub
 }
 
 namespace {
-void init_one(torch::nn::Module& m, double std) {
+void init_one(torch::nn::Module& m, double std, bool convs = true) {
   torch::Tensor weight, bias;
-  if (auto* conv = m.as<torch::nn::Conv2dImpl>()) {
+  if (auto* conv = convs ? m.as<torch::nn::Conv2dImpl>() : nullptr) {
     weight = conv->weight;
     bias = conv->bias;
   } else if (auto* linear = m.as<torch::nn::LinearImpl>()) {
@@ -56,6 +56,11 @@ void init_conv_linear_trunc_normal(torch::nn::Module& module, double std) {
   // module itself is visited directly rather than through modules(true).
   init_one(module, std);
   for (const auto& m : module.modules(/*include_self=*/false)) init_one(*m, std);
+}
+
+void init_linear_trunc_normal(torch::nn::Module& module, double std) {
+  init_one(module, std, /*convs=*/false);
+  for (const auto& m : module.modules(/*include_self=*/false)) init_one(*m, std, /*convs=*/false);
 }
 
 }  // namespace hornet::models

@@ -22,4 +22,7 @@ void trunc_normal_(torch::Tensor tensor, double mean = 0.0, double std = 1.0, do
 /// trunc-normal(0, std), bias zero.
 void init_conv_linear_trunc_normal(torch::nn::Module& module, double std = 0.02);
 
+/// The same for Linear layers only (convolutions keep PyTorch's default).
+void init_linear_trunc_normal(torch::nn::Module& module, double std = 0.02);
+
 }  // namespace hornet::models
