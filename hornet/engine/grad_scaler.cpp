@@ -10,12 +10,15 @@ GradScaler::GradScaler(const GradScalerOptions& options, bool enabled)
 torch::Tensor GradScaler::scale(const torch::Tensor& loss) { return enabled_ ? loss * scale_ : loss; }
 
 bool GradScaler::unscale(const std::vector<torch::Tensor>& params) {
+  // Without scaling there is nothing to undo; finiteness is then checked
+  // through the loss and, when clipping, the gradient norm.
+  if (!enabled_) return true;
   std::vector<torch::Tensor> grads;
   for (const auto& p : params) {
     if (p.grad().defined()) grads.push_back(p.grad());
   }
   if (grads.empty()) return true;
-  const double inv = enabled_ ? 1.0 / scale_ : 1.0;
+  const double inv = 1.0 / scale_;
   torch::NoGradGuard no_grad;
   if (grads[0].is_cuda()) {
     auto found_inf = torch::zeros({1}, grads[0].options().dtype(torch::kFloat32));
@@ -25,7 +28,7 @@ bool GradScaler::unscale(const std::vector<torch::Tensor>& params) {
   }
   bool finite = true;
   for (auto& g : grads) {
-    if (inv != 1.0) g.mul_(inv);
+    g.mul_(inv);
     finite = finite && torch::isfinite(g).all().item<bool>();
   }
   return finite;

@@ -25,7 +25,8 @@ class GradScaler {
   explicit GradScaler(const GradScalerOptions& options = {}, bool enabled = true);
 
   torch::Tensor scale(const torch::Tensor& loss);
-  /// Divides the gradients by the scale in place; true when all are finite.
+  /// Divides the gradients by the scale in place; true when all are finite
+  /// (always true, without touching them, when the scaler is disabled).
   bool unscale(const std::vector<torch::Tensor>& params);
   /// Adjusts the scale after a step: back off after non-finite gradients,
   /// grow after growth_interval finite ones in a row.
