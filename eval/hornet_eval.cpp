@@ -12,6 +12,8 @@
 //               [--dump-logits Y.npy]               classify image files
 //   hornet-eval CONFIG --checkpoint F [--data DIR_OR_ANN] [--use-ema] [--batch-size B]
 //               [--out result.json] [--dump-logits Y.npy] validate: top-1 / top-5
+//   hornet-eval CONFIG --checkpoint F --predict IMAGE... [--topk K] [--class-names FILE]
+//                                                    classify with the config's model and test pipeline
 #include "hornet/common/cli.h"
 #include "hornet/config/experiment.h"
 #include "hornet/engine/benchmark.h"
@@ -35,13 +37,12 @@ int main(int argc, char** argv) {
   CLI::App app{"hornet-eval: summarise, run and inspect HorNet models and checkpoints"};
   std::string config_path, data_path, out_json;
   std::vector<std::string> overrides;
-  int64_t eval_batch = 0;
   std::string arch, checkpoint, input_npy, dump_logits, class_map, class_names;
   std::vector<std::string> predict;
   int topk = 5;
   bool summary = false, forward = false, inspect = false, use_ema = false, bench_train = false;
   int bench_steps = 10;
-  int64_t num_classes = 0, image_size = 0, batch_size = 1;
+  int64_t num_classes = 0, image_size = 0, batch_size = 0;
   int threads = 0;
   app.add_option("config", config_path, "A recipe (YAML): validate --checkpoint on --data with its model and test pipeline")
       ->check(CLI::ExistingFile);
@@ -75,8 +76,8 @@ int main(int argc, char** argv) {
                  "Square input size: --summary/--forward default to the arch's own (224 or 384); with "
                  "--checkpoint, GF filters are resized once to this size's grids")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--batch-size", batch_size, "Batch size of --forward")->check(CLI::PositiveNumber);
-  app.add_option("--eval-batch-size", eval_batch, "Batch size of validation (default: the config's)")
+  app.add_option("--batch-size", batch_size,
+                 "Batch size of validation (default: the config's), --forward and --benchmark-train (default 1, 16)")
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "Intra-op threads (0: one per core)")->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
@@ -88,7 +89,20 @@ int main(int argc, char** argv) {
       auto config = hornet::config::Config::load(config_path);
       for (const auto& o : overrides) config.set(o);
       const auto e = hornet::config::parse_experiment(config);
-      const auto result = hornet::engine::validate_checkpoint(e, checkpoint, data_path, use_ema, eval_batch,
+      if (!predict.empty()) {
+        auto model = hornet::engine::load_classifier(e, checkpoint, use_ema);
+        const auto result = hornet::engine::predict(*model, predict, e.val.pipeline, topk);
+        std::vector<std::string> names;
+        if (!class_names.empty()) {
+          names = hornet::data::read_class_names(class_names);
+        } else if (!e.val.dataset.class_names.empty()) {
+          names = hornet::data::read_class_names(e.val.dataset.class_names);
+        }
+        std::cout << hornet::engine::format_predictions(result.predictions, names) << std::flush;
+        if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, result.logits);
+        return 0;
+      }
+      const auto result = hornet::engine::validate_checkpoint(e, checkpoint, data_path, use_ema, batch_size,
                                                               !dump_logits.empty());
       std::printf("%s: top-1 %.2f%%  top-5 %.2f%%  (%lld images, %s weights)\n", checkpoint.c_str(), result.top1,
                   result.top5, static_cast<long long>(result.samples), use_ema ? "EMA" : "raw");
@@ -158,9 +172,10 @@ int main(int argc, char** argv) {
       if (arch.empty()) throw std::invalid_argument("--benchmark-train needs --arch");
       const auto a = models::arch_by_name(arch);
       const int64_t size = image_size > 0 ? image_size : a.input_size;
-      const auto t = hornet::engine::benchmark_train_step(a, batch_size, size, bench_steps, 2, num_classes ? num_classes : 1000);
+      const int64_t batch = batch_size > 0 ? batch_size : 16;
+      const auto t = hornet::engine::benchmark_train_step(a, batch, size, bench_steps, 2, num_classes ? num_classes : 1000);
       std::printf("train step %s batch %lld at %lld: median %.4f s, %.2f images/s (%d steps, %d threads)\n",
-                  a.name.c_str(), static_cast<long long>(batch_size), static_cast<long long>(size), t.median,
+                  a.name.c_str(), static_cast<long long>(batch), static_cast<long long>(size), t.median,
                   t.images_per_second, bench_steps, at::get_num_threads());
       return 0;
     }
@@ -183,7 +198,7 @@ int main(int argc, char** argv) {
     if (forward) {
       int failures = 0;
       for (const auto& a : archs) {
-        const auto r = models::run_forward_check(a, batch_size, image_size, classes);
+        const auto r = models::run_forward_check(a, batch_size > 0 ? batch_size : 1, image_size, classes);
         std::printf("forward %-12s input %-18s -> logits %-12s %7.2f s %s\n", r.arch.c_str(),
                     c10::str(c10::IntArrayRef(r.input_shape)).c_str(),
                     c10::str(c10::IntArrayRef(r.output_shape)).c_str(), r.seconds,

@@ -47,22 +47,28 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
   return r;
 }
 
-EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::string& checkpoint,
-                               const std::string& data, bool use_ema, int64_t batch_size, bool keep_logits) {
+models::ImageClassifier load_classifier(const config::ExperimentConfig& c, const std::string& checkpoint,
+                                        bool use_ema) {
   const torch::Device device(c.runtime.device);
   if (device.is_cuda() && !torch::cuda::is_available()) {
     throw std::invalid_argument("runtime.device is " + c.runtime.device + " but CUDA is not available");
   }
-  const std::string root = data.empty() ? c.val.dataset.root : data;
-  if (root.empty()) throw std::invalid_argument("no validation data: give --data or set data.val.root");
-  auto dataset = data::Dataset::open(root, data.empty() ? c.val.dataset.split : "",
-                                     data.empty() ? c.val.dataset.data_prefix : "");
   io::TorchFile file(checkpoint);
   const auto weights = io::find_weights(file.root(), use_ema);
   const auto arch = models::arch_for_checkpoint(c.model.arch, models::weight_shapes(weights));
   models::ImageClassifier model(models::ImageClassifierOptions(models::HorNetOptions(arch)).num_classes(c.model.num_classes));
   models::load_weights(*model, file, weights);
   model->to(device);
+  return model;
+}
+
+EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::string& checkpoint,
+                               const std::string& data, bool use_ema, int64_t batch_size, bool keep_logits) {
+  const std::string root = data.empty() ? c.val.dataset.root : data;
+  if (root.empty()) throw std::invalid_argument("no validation data: give --data or set data.val.root");
+  auto dataset = data::Dataset::open(root, data.empty() ? c.val.dataset.split : "",
+                                     data.empty() ? c.val.dataset.data_prefix : "");
+  auto model = load_classifier(c, checkpoint, use_ema);
   data::LoaderOptions lo;
   lo.batch_size = batch_size > 0 ? batch_size : c.val.batch_size;
   lo.workers = c.val.workers;

@@ -20,6 +20,12 @@ struct EvalResult {
 
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits = false);
 
+/// The model of `config` with the weights of `checkpoint` (any format hornet
+/// reads; GF filter sizes from the checkpoint), loaded strictly, on the
+/// config's device.
+models::ImageClassifier load_classifier(const config::ExperimentConfig& config, const std::string& checkpoint,
+                                        bool use_ema);
+
 /// Validates a checkpoint (any format hornet reads) with the model and test
 /// pipeline of `config`, on `data` (a folder or annotation file) or the
 /// config's validation set. Loading is strict.

@@ -133,10 +133,12 @@ torch::Tensor DropPathImpl::forward(const torch::Tensor& x) {
   const double keep = 1.0 - options.p();
   std::vector<int64_t> shape(x.dim(), 1);
   shape[0] = x.size(0);
-  auto mask = torch::empty(shape, x.options()).bernoulli_(keep);
+  // The mask is drawn by the CPU generator whatever the device, so that one
+  // saved generator state makes a resumed run repeat the same masks.
+  auto mask = torch::empty(shape, x.options().device(torch::kCPU)).bernoulli_(keep);
   // p == 1 drops every branch; there is nothing to rescale.
   if (keep > 0.0) mask.div_(keep);
-  return x * mask;
+  return x * mask.to(x.device());
 }
 
 }  // namespace hornet::models

@@ -116,6 +116,18 @@ if result is not None:
     if abs(top1 - result['top1']) > 1e-9 or abs(top5 - result['top5']) > 1e-9:
         failures.append('python checkpoint: accuracies differ')
 
+    # The same model and test pipeline classifying files: hornet-eval CONFIG --predict.
+    pred = os.path.join(WORK, 'predict.npy')
+    proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', python_ckpt, '--predict',
+                           files[0], files[-1], '--dump-logits', pred], capture_output=True, text=True)
+    if proc.returncode != 0 or len(proc.stdout.strip().splitlines()) != 2:
+        failures.append(f'CONFIG --predict: {proc.returncode} {proc.stdout} {proc.stderr}')
+    else:
+        err = np.abs(np.load(pred) - reference[[0, -1]]).max()
+        print(f'CONFIG --predict: max |logits - reference| = {err:.3g}')
+        if err > 1e-4:
+            failures.append(f'CONFIG --predict logits differ by {err}')
+
 bad = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', os.path.join(WORK, 'nope.pth')],
                      capture_output=True, text=True)
 if bad.returncode == 0 or 'nope.pth' not in bad.stderr:
