@@ -47,6 +47,24 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
   return r;
 }
 
+data::Dataset open_dataset(const config::DatasetConfig& d) {
+  if (d.root.empty()) throw std::invalid_argument("no dataset given (the config's data root is empty)");
+  auto dataset = data::Dataset::open(d.root, d.split, d.data_prefix);
+  if (!d.class_names.empty()) dataset.set_class_names(d.class_names);
+  return dataset;
+}
+
+std::unique_ptr<data::DataLoader> make_val_loader(const config::ExperimentConfig& c, data::Dataset dataset,
+                                                  int64_t batch_size) {
+  data::LoaderOptions lo;
+  lo.batch_size = batch_size > 0 ? batch_size : c.val.batch_size;
+  lo.workers = c.val.workers;
+  lo.pin_memory = c.runtime.device.rfind("cuda", 0) == 0;
+  data::SamplerOptions so;
+  so.shuffle = false;
+  return std::make_unique<data::DataLoader>(std::move(dataset), data::make_eval_transform(c.val.pipeline), so, lo);
+}
+
 models::ImageClassifier load_classifier(const config::ExperimentConfig& c, const std::string& checkpoint,
                                         bool use_ema) {
   const torch::Device device(c.runtime.device);
@@ -64,18 +82,12 @@ models::ImageClassifier load_classifier(const config::ExperimentConfig& c, const
 
 EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::string& checkpoint,
                                const std::string& data, bool use_ema, int64_t batch_size, bool keep_logits) {
-  const std::string root = data.empty() ? c.val.dataset.root : data;
-  if (root.empty()) throw std::invalid_argument("no validation data: give --data or set data.val.root");
-  auto dataset = data::Dataset::open(root, data.empty() ? c.val.dataset.split : "",
-                                     data.empty() ? c.val.dataset.data_prefix : "");
+  config::DatasetConfig source = c.val.dataset;
+  if (!data.empty()) source = {data, "", "", c.val.dataset.class_names};
+  if (source.root.empty()) throw std::invalid_argument("no validation data: give --data or set data.val.root");
+  auto loader = make_val_loader(c, open_dataset(source), batch_size);
   auto model = load_classifier(c, checkpoint, use_ema);
-  data::LoaderOptions lo;
-  lo.batch_size = batch_size > 0 ? batch_size : c.val.batch_size;
-  lo.workers = c.val.workers;
-  data::SamplerOptions so;
-  so.shuffle = false;
-  data::DataLoader loader(std::move(dataset), data::make_eval_transform(c.val.pipeline), so, lo);
-  return evaluate(*model, loader, keep_logits);
+  return evaluate(*model, *loader, keep_logits);
 }
 
 }  // namespace hornet::engine

@@ -6,6 +6,8 @@
 #include "hornet/data/loader.h"
 #include "hornet/models/classifier.h"
 
+#include <memory>
+
 namespace hornet::engine {
 
 struct EvalResult {
@@ -19,6 +21,14 @@ struct EvalResult {
 };
 
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits = false);
+
+/// Opens a dataset as a config describes it (root, split, prefix, class names).
+data::Dataset open_dataset(const config::DatasetConfig& dataset);
+
+/// A sequential loader over `dataset` with the config's test pipeline
+/// (batch_size 0: the config's).
+std::unique_ptr<data::DataLoader> make_val_loader(const config::ExperimentConfig& config, data::Dataset dataset,
+                                                  int64_t batch_size = 0);
 
 /// The model of `config` with the weights of `checkpoint` (any format hornet
 /// reads; GF filter sizes from the checkpoint), loaded strictly, on the

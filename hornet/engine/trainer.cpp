@@ -75,13 +75,6 @@ void link_checkpoint(const std::string& src, const std::string& dst) {
   fs::rename(tmp, dst);
 }
 
-data::Dataset open_dataset(const config::DatasetConfig& d, const char* what) {
-  if (d.root.empty()) throw std::invalid_argument(std::string("config: data.") + what + ".root is not set");
-  auto dataset = data::Dataset::open(d.root, d.split, d.data_prefix);
-  if (!d.class_names.empty()) dataset.set_class_names(d.class_names);
-  return dataset;
-}
-
 }  // namespace
 
 TrainSummary train(const config::ExperimentConfig& c, const config::Config& resolved, const TrainerOptions& options) {
@@ -105,7 +98,8 @@ TrainSummary train(const config::ExperimentConfig& c, const config::Config& reso
   torch::manual_seed(c.runtime.seed);
 
   // Everything that can fail on bad input fails here, before the first step.
-  auto train_set = open_dataset(c.train.dataset, "train");
+  if (c.train.dataset.root.empty()) throw std::invalid_argument("config: data.train.root is not set");
+  auto train_set = open_dataset(c.train.dataset);
   if (train_set.num_classes() > c.model.num_classes) {
     throw std::invalid_argument("config: model.num_classes is " + std::to_string(c.model.num_classes) + " but " +
                                 train_set.description() + " has " + std::to_string(train_set.num_classes()));
@@ -127,14 +121,7 @@ TrainSummary train(const config::ExperimentConfig& c, const config::Config& reso
   }
   std::unique_ptr<data::DataLoader> val_loader;
   if (!c.val.dataset.root.empty() && c.runtime.val_interval > 0) {
-    data::LoaderOptions lo;
-    lo.batch_size = c.val.batch_size;
-    lo.workers = c.val.workers;
-    lo.pin_memory = device.is_cuda();
-    data::SamplerOptions so;
-    so.shuffle = false;
-    val_loader = std::make_unique<data::DataLoader>(open_dataset(c.val.dataset, "val"),
-                                                    data::make_eval_transform(c.val.pipeline), so, lo);
+    val_loader = make_val_loader(c, open_dataset(c.val.dataset));
   }
 
   models::ImageClassifier model(models::ImageClassifierOptions(models::HorNetOptions(c.model.arch)
