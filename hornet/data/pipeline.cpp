@@ -85,10 +85,8 @@ class TrainTransform : public SampleTransform {
                                 o_.interpolation);
     if (rng.bernoulli(o_.flip_probability)) cv::flip(img, img, 1);
     if (o_.use_rand_augment) img = rand_augment(img, rng, o_.rand_augment);
-    if (o_.use_random_erasing) {
-      if (!img.isContinuous() || img.data == full.data) img = img.clone();
-      random_erasing(img, rng, o_.random_erasing);
-    }
+    // img owns its pixels (the resize made them), so erasing in place is safe.
+    if (o_.use_random_erasing) random_erasing(img, rng, o_.random_erasing);
     return img;
   }
 

@@ -12,7 +12,6 @@
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
 
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
