@@ -9,5 +9,4 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${BUILD_DIR:-$repo/build}
 "$repo/scripts/setup.sh"
-cd "$build_dir"
-ctest --output-on-failure -j "$(nproc)" "$@"
+"$repo/scripts/run_ctest.sh" "$build_dir" "$@"

@@ -18,6 +18,5 @@ cmake --build "$build_dir"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_container_overflow=0:detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$repo/tests/fuzz/lsan.supp}
-cd "$build_dir"
 # The install check builds a separate project, which would inherit these flags.
-ctest --output-on-failure -j "$(nproc)" -LE package "$@"
+"$repo/scripts/run_ctest.sh" "$build_dir" -LE package "$@"

@@ -1,6 +1,6 @@
 // The typed training/evaluation config, read from a resolved Config with every
 // key checked. Defaults follow the official HorNet ImageNet-1k recipe
-// (hornet-reference.md §5); configs/ holds the published recipes.
+// (docs/training.md); configs/ holds the published recipes.
 //
 //   model:    arch, num_classes, drop_path_rate, layer_scale_init_value
 //   data:     train / val datasets, batch size, workers, pipelines, mixup

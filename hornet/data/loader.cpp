@@ -154,7 +154,17 @@ DataLoader::DataLoader(Dataset dataset, std::shared_ptr<const SampleTransform> t
     slot.ok.assign(static_cast<size_t>(options.batch_size), 0);
     slot.errors.assign(static_cast<size_t>(options.batch_size), "");
   }
-  for (int k = 0; k < options.workers; ++k) s.threads.emplace_back([&s] { s.worker(); });
+  try {
+    for (int k = 0; k < options.workers; ++k) s.threads.emplace_back([&s] { s.worker(); });
+  } catch (...) {
+    {
+      std::lock_guard<std::mutex> lock(s.m);
+      s.stop = true;
+    }
+    s.work_cv.notify_all();
+    for (auto& t : s.threads) t.join();
+    throw;
+  }
 }
 
 DataLoader::~DataLoader() {
@@ -176,6 +186,14 @@ LoaderStats DataLoader::stats() const {
 
 void DataLoader::start_epoch(int64_t epoch, int64_t start_batch) {
   auto& s = *s_;
+  // Check the request before touching any state, so a refused call leaves the
+  // loader as it was.
+  auto order = s.sampler.indices(epoch);
+  const int64_t num_batches = s.batch_count(static_cast<int64_t>(order.size()));
+  if (start_batch < 0 || start_batch > num_batches) {
+    throw std::invalid_argument("DataLoader: start batch " + std::to_string(start_batch) + " is outside the epoch's " +
+                                std::to_string(num_batches) + " batches");
+  }
   std::unique_lock<std::mutex> lock(s.m);
   // Abandon the previous epoch: nothing new starts, in-flight samples finish.
   ++s.generation;
@@ -183,12 +201,8 @@ void DataLoader::start_epoch(int64_t epoch, int64_t start_batch) {
   s.done_cv.wait(lock, [&] { return s.active == 0; });
   s.error = nullptr;
   s.epoch = epoch;
-  s.order = s.sampler.indices(epoch);
-  s.num_batches = s.batch_count(static_cast<int64_t>(s.order.size()));
-  if (start_batch < 0 || start_batch > s.num_batches) {
-    throw std::invalid_argument("DataLoader: start batch " + std::to_string(start_batch) + " is outside the epoch's " +
-                                std::to_string(s.num_batches) + " batches");
-  }
+  s.order = std::move(order);
+  s.num_batches = num_batches;
   s.end_position = s.o.drop_last ? s.num_batches * s.o.batch_size : static_cast<int64_t>(s.order.size());
   s.next_position = start_batch * s.o.batch_size;
   s.next_batch = start_batch;
@@ -205,6 +219,14 @@ void DataLoader::start_epoch(int64_t epoch, int64_t start_batch) {
 }
 
 std::optional<Batch> DataLoader::next() {
+  while (true) {
+    auto batch = next_batch();
+    // A batch whose every image failed is skipped (the failures are counted).
+    if (!batch || batch->images.size(0) > 0) return batch;
+  }
+}
+
+std::optional<Batch> DataLoader::next_batch() {
   auto& s = *s_;
   std::unique_lock<std::mutex> lock(s.m);
   const auto ring = static_cast<int64_t>(s.slots.size());

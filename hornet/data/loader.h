@@ -65,7 +65,8 @@ class DataLoader {
   /// abandoning whatever the previous epoch had in flight.
   void start_epoch(int64_t epoch, int64_t start_batch = 0);
   /// The epoch's next batch, or nullopt at its end. Its tensors stay valid
-  /// until the following call (clone them to keep them longer).
+  /// until the following call (clone them to keep them longer). Batches whose
+  /// every image failed are skipped, so a returned batch is never empty.
   std::optional<Batch> next();
 
   int64_t batches_per_epoch() const;
@@ -73,6 +74,7 @@ class DataLoader {
   LoaderStats stats() const;
 
  private:
+  std::optional<Batch> next_batch();
   struct State;
   std::unique_ptr<State> s_;
 };

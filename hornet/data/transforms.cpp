@@ -1,4 +1,4 @@
-// Evaluation and training image transforms (hornet-reference.md §4-§5).
+// Evaluation and training image transforms (docs/data.md).
 #include "hornet/data/transforms.h"
 
 #include <algorithm>

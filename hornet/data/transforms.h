@@ -1,6 +1,6 @@
 // Per-image transforms of the evaluation and training pipelines, with
 // mmpretrain's (evaluation) and timm's (training, the official recipe)
-// semantics; hornet-reference.md §4-§5.
+// semantics; docs/data.md.
 //
 // Images are cv::Mat CV_8UC3 in RGB order. Random choices come from an Rng the
 // caller seeds per sample.

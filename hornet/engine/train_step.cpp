@@ -33,6 +33,11 @@ TrainStep::TrainStep(models::ImageClassifier model, const config::ExperimentConf
   }
 }
 
+void TrainStep::start_epoch() {
+  if (micro_ != 0) optimizer_.adamw->zero_grad();
+  micro_ = 0;
+}
+
 StepResult TrainStep::run(const torch::Tensor& images, const torch::Tensor& targets) {
   const int64_t accumulation = config_.optim.accumulation;
   StepResult r;

@@ -33,6 +33,9 @@ class TrainStep {
 
   /// images: normalised float [N, 3, H, W]; targets: soft [N, C]; both on the model's device.
   StepResult run(const torch::Tensor& images, const torch::Tensor& targets);
+  /// Drops a partly accumulated step (none is left at epoch ends when epochs
+  /// hold whole optimizer steps, as the trainer arranges).
+  void start_epoch();
 
   models::ImageClassifier& model() { return model_; }
   Optimizer& optimizer() { return optimizer_; }

@@ -113,8 +113,10 @@ TrainSummary train(const config::ExperimentConfig& c, const config::Config& reso
   data::SamplerOptions train_so;
   train_so.seed = c.runtime.seed;
   data::DataLoader train_loader(train_set, data::make_train_transform(c.train.pipeline), train_so, train_lo);
-  const int64_t micro_per_epoch = train_loader.batches_per_epoch();
-  const int64_t steps_per_epoch = micro_per_epoch / c.optim.accumulation;
+  // As the official loop: an epoch is steps_per_epoch whole optimizer steps;
+  // batches left over by the accumulation are not used.
+  const int64_t steps_per_epoch = train_loader.batches_per_epoch() / c.optim.accumulation;
+  const int64_t micro_per_epoch = steps_per_epoch * c.optim.accumulation;
   if (steps_per_epoch < 1) {
     throw std::invalid_argument(train_set.description() + " holds fewer than batch_size x accumulation images");
   }
@@ -168,6 +170,7 @@ TrainSummary train(const config::ExperimentConfig& c, const config::Config& reso
 
   for (int64_t epoch = state.epoch; epoch < c.schedule.epochs; ++epoch) {
     train_loader.start_epoch(epoch, state.batch);
+    step.start_epoch();
     double wait = 0.0, busy = 0.0, loss_sum = 0.0;
     int64_t images = 0, loss_n = 0;
     auto window = Clock::now();
@@ -175,7 +178,7 @@ TrainSummary train(const config::ExperimentConfig& c, const config::Config& reso
       const auto t0 = Clock::now();
       auto batch = train_loader.next();
       wait += seconds_since(t0);
-      if (!batch) break;
+      if (!batch || batch->index >= micro_per_epoch) break;
       const auto t1 = Clock::now();
       auto input = data::normalize(batch->images.to(device, /*non_blocking=*/true));
       data::Rng mix_rng({c.runtime.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(batch->index), 0x6d6978ULL});
@@ -260,7 +263,10 @@ TrainSummary train(const config::ExperimentConfig& c, const config::Config& reso
       for (const auto& e : fs::directory_iterator(work)) {
         const std::string name = e.path().filename().string();
         if (name.rfind("epoch_", 0) == 0 && name.size() > 10 && name.compare(name.size() - 4, 4, ".pth") == 0) {
-          kept.push_back(std::stoll(name.substr(6, name.size() - 10)));
+          const std::string number = name.substr(6, name.size() - 10);
+          if (std::all_of(number.begin(), number.end(), ::isdigit) && number.size() < 18) {
+            kept.push_back(std::stoll(number));
+          }
         }
       }
       std::sort(kept.rbegin(), kept.rend());

@@ -54,6 +54,14 @@ Value* Document::make(Kind kind) {
   return &values_.back();
 }
 
+void Document::charge(size_t n) {
+  charged_ += n;
+  if (charged_ > 4 * max_values_) {
+    throw PickleError("pickle copies more than " + std::to_string(4 * max_values_) +
+                      " container entries; refusing to continue");
+  }
+}
+
 Value* Document::make_int(int64_t v) {
   Value* out = make(Kind::kInt);
   out->i = v;
@@ -126,6 +134,11 @@ enum Op : uint8_t {
   STACK_GLOBAL = 0x93, MEMOIZE = 0x94, FRAME = 0x95, BYTEARRAY8 = 0x96, NEXT_BUFFER = 0x97,
   READONLY_BUFFER = 0x98,
 };
+
+// Integers beyond this many bytes (or decimal digits) are refused: torch files
+// never hold them, and converting them costs time quadratic in their length.
+constexpr size_t kMaxBigIntBytes = 4096;
+constexpr size_t kMaxBigIntDigits = 10000;
 
 // Little-endian two's complement bytes -> decimal digits (for ints beyond int64).
 std::string bytes_to_decimal(std::string_view le) {
@@ -278,8 +291,9 @@ Value* Decoder::make_int_text(std::string_view text) {
   const bool neg = text[0] == '-';
   const std::string_view digits = (neg || text[0] == '+') ? text.substr(1) : text;
   if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    fail("malformed integer literal '" + std::string(text) + "'");
+    fail("malformed integer literal '" + std::string(text.substr(0, 40)) + "'");
   }
+  if (digits.size() > kMaxBigIntDigits) fail("integer literal of " + std::to_string(digits.size()) + " digits is too large");
   // Up to 18 digits always fit int64.
   if (digits.size() <= 18) return doc_.make_int(std::stoll(std::string(text)));
   Value* v = doc_.make(Kind::kInt);
@@ -290,6 +304,7 @@ Value* Decoder::make_int_text(std::string_view text) {
 
 Value* Decoder::make_long_bytes(std::string_view le) {
   if (le.empty()) return doc_.make_int(0);
+  if (le.size() > kMaxBigIntBytes) fail("integer of " + std::to_string(le.size()) + " bytes is too large");
   if (le.size() <= 8) {
     uint64_t u = 0;
     for (size_t k = le.size(); k-- > 0;) u = (u << 8) | static_cast<uint8_t>(le[k]);
@@ -323,6 +338,7 @@ Value* Decoder::call(Value* callable, Value* args) {
       name == "__builtin__.dict") {
     Value* d = doc_.make(Kind::kDict);
     if (name != "collections.defaultdict" && a.size() == 1 && a[0]->kind == Kind::kList) {
+      doc_.charge(a[0]->items.size());
       for (Value* pair : a[0]->items) {
         if ((pair->kind == Kind::kTuple || pair->kind == Kind::kList) && pair->items.size() == 2) {
           d->entries.emplace_back(pair->items[0], pair->items[1]);
@@ -335,7 +351,10 @@ Value* Decoder::call(Value* callable, Value* args) {
       name == "__builtin__.frozenset") {
     Value* s = doc_.make(Kind::kSet);
     s->b = name.find("frozenset") != std::string::npos;
-    if (!a.empty() && (a[0]->kind == Kind::kList || a[0]->kind == Kind::kTuple)) s->items = a[0]->items;
+    if (!a.empty() && (a[0]->kind == Kind::kList || a[0]->kind == Kind::kTuple)) {
+      doc_.charge(a[0]->items.size());
+      s->items = a[0]->items;
+    }
     return s;
   }
   if (name == "_codecs.encode" && a.size() >= 1 && a[0]->kind == Kind::kStr) {
@@ -355,6 +374,7 @@ Value* Decoder::call(Value* callable, Value* args) {
   }
   Value* obj = doc_.make(Kind::kObject);
   obj->s = name;
+  doc_.charge(a.size());
   obj->items = a;
   return obj;
 }
@@ -606,6 +626,7 @@ size_t Decoder::run() {
         Value* cls = pop();
         Value* obj = call(cls, args);
         if (kwargs->kind == Kind::kDict && !kwargs->entries.empty() && obj->kind == Kind::kObject) {
+          doc_.charge(kwargs->entries.size());
           obj->entries.insert(obj->entries.end(), kwargs->entries.begin(), kwargs->entries.end());
         }
         push(obj);

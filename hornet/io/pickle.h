@@ -59,6 +59,9 @@ enum class Kind : uint8_t {
 /// Where a checkpoint tensor's data lives; materialised on demand by the file
 /// that decoded it (see torch_file.h).
 struct TensorRef {
+  /// A whole storage (or a legacy storage view) from a persistent id, as
+  /// opposed to a tensor view rebuilt over one.
+  bool is_storage = false;
   std::string storage_key;
   c10::ScalarType dtype = c10::ScalarType::Float;
   int64_t storage_numel = 0;  ///< elements in the whole storage
@@ -102,6 +105,12 @@ class Document {
  public:
   static constexpr size_t kDefaultMaxValues = 4'000'000;
   explicit Document(size_t max_values = kDefaultMaxValues) : max_values_(max_values) {}
+
+  /// Accounts for `n` container slots copied while decoding (a set built from a
+  /// list, a class called with a tuple): repeated copies of one memoised list
+  /// would otherwise grow quadratically with the input. Throws PickleError
+  /// past 4 x max_values slots.
+  void charge(size_t n);
   Document(const Document&) = delete;
   Document& operator=(const Document&) = delete;
 
@@ -131,6 +140,7 @@ class Document {
 
  private:
   size_t max_values_;
+  size_t charged_ = 0;
   std::deque<Value> values_;
 };
 

@@ -1,7 +1,8 @@
-// torch.save / torch.load compatible files (format facts: platform.md §3.2-§3.3).
+// torch.save / torch.load compatible files (the formats: docs/checkpoints.md).
 #include "hornet/io/torch_file.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -96,8 +97,14 @@ py::DecodeHooks TorchFile::hooks(bool legacy) {
     auto ref = std::make_shared<py::TensorRef>();
     ref->storage_key = pid->items[2]->s;
     ref->dtype = storage_dtype(type->s);
+    ref->is_storage = true;
     ref->storage_numel = as_int(pid->items[4], "storage size");
     if (ref->storage_numel < 0) throw py::PickleError("negative storage size");
+    // Sizes in bytes must stay far from overflow (no file is 2^62 bytes).
+    if (ref->storage_numel > (int64_t{1} << 62) / static_cast<int64_t>(c10::elementSize(ref->dtype))) {
+      throw py::PickleError("storage " + ref->storage_key + " claims an impossible " +
+                            std::to_string(ref->storage_numel) + " elements");
+    }
     ref->sizes = {ref->storage_numel};
     ref->strides = {1};
     if (legacy) {
@@ -109,7 +116,8 @@ py::DecodeHooks TorchFile::hooks(bool legacy) {
       if (pid->items.size() >= 6 && pid->items[5]->kind == Kind::kTuple && pid->items[5]->items.size() == 3) {
         ref->offset = as_int(pid->items[5]->items[1], "storage view offset");
         ref->sizes = {as_int(pid->items[5]->items[2], "storage view size")};
-        if (ref->offset < 0 || ref->sizes[0] < 0 || ref->offset + ref->sizes[0] > ref->storage_numel) {
+        if (ref->offset < 0 || ref->sizes[0] < 0 || ref->offset > ref->storage_numel ||
+            ref->sizes[0] > ref->storage_numel - ref->offset) {
           throw py::PickleError("storage view out of range");
         }
       }
@@ -121,11 +129,12 @@ py::DecodeHooks TorchFile::hooks(bool legacy) {
   h.call = [](py::Document& doc, const std::string& name, Value* args) -> Value* {
     const auto& a = args->items;
     if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") {
-      if (a.size() < 4 || a[0]->kind != Kind::kTensor || !a[0]->ref) {
-        throw py::PickleError(name + ": unexpected arguments");
+      if (a.size() < 4 || a[0]->kind != Kind::kTensor || !a[0]->ref || !a[0]->ref->is_storage) {
+        throw py::PickleError(name + ": expected a storage as the first argument");
       }
       const auto& storage = *a[0]->ref;
       auto ref = std::make_shared<py::TensorRef>(storage);
+      ref->is_storage = false;
       ref->offset = storage.offset + as_int(a[1], "tensor offset");
       ref->sizes = as_int_tuple(a[2], "tensor size");
       ref->strides = as_int_tuple(a[3], "tensor stride");
@@ -205,7 +214,8 @@ void TorchFile::open_zip() {
   const std::string data_dir = zip_prefix_ + "data/";
   for (const auto& e : zip_->entries()) {
     if (e.name.compare(0, data_dir.size(), data_dir) == 0 && e.name.size() > data_dir.size()) {
-      storages_[e.name.substr(data_dir.size())] = {e.data_offset, e.size};
+      storages_[e.name.substr(data_dir.size())] = {e.data_offset, e.size, e.name, e.crc32,
+                                                   std::make_shared<std::atomic<bool>>(false)};
     }
   }
   const std::string pickle = zip_->read(*pkl);
@@ -270,7 +280,7 @@ void TorchFile::open_legacy() {
           corrupt(path(), "storage " + key + " claims " + std::to_string(count) +
                               " elements, more than the file holds; the file is truncated or corrupt");
         }
-        storages_[key] = {offset + 8, count * elem};
+        storages_[key] = {offset + 8, count * elem, {}, 0, nullptr};
         offset += 8 + count * elem;
       }
       return;
@@ -286,12 +296,36 @@ const TorchFile::StorageLocation& TorchFile::locate(const py::TensorRef& ref) co
   if (it == storages_.end()) {
     corrupt(path(), "tensor data record for storage '" + ref.storage_key + "' is missing");
   }
+  // storage_numel is bounded at decoding, so this product cannot overflow.
   const uint64_t need = static_cast<uint64_t>(ref.storage_numel) * c10::elementSize(ref.dtype);
   if (it->second.nbytes < need) {
     corrupt(path(), "storage '" + ref.storage_key + "' holds " + std::to_string(it->second.nbytes) +
                         " bytes but " + std::to_string(need) + " are needed; the file is truncated or corrupt");
   }
   return it->second;
+}
+
+void TorchFile::verify(const StorageLocation& loc, const void* whole) const {
+  if (loc.record.empty() || loc.verified->load(std::memory_order_acquire)) return;
+  uint32_t crc = 0;
+  if (whole) {
+    crc = crc32(whole, static_cast<size_t>(loc.nbytes));
+  } else {
+    // Only part of the record was loaded: read it all, a bounded chunk at a time.
+    constexpr uint64_t kChunk = 8 << 20;
+    std::vector<unsigned char> buffer(static_cast<size_t>(std::min(loc.nbytes, kChunk)));
+    for (uint64_t done = 0; done < loc.nbytes; done += kChunk) {
+      const auto n = static_cast<size_t>(std::min(kChunk, loc.nbytes - done));
+      file_->read(loc.offset + done, buffer.data(), n);
+      crc = crc32(buffer.data(), n, crc);
+    }
+  }
+  if (crc != loc.crc32) {
+    char detail[64];
+    std::snprintf(detail, sizeof detail, " (stored 0x%08x, data 0x%08x)", loc.crc32, crc);
+    corrupt(path(), "record '" + loc.record + "' fails its CRC-32 check" + detail + "; the file is corrupt");
+  }
+  loc.verified->store(true, std::memory_order_release);
 }
 
 torch::Tensor TorchFile::load(const py::Value& tensor) const {
@@ -310,9 +344,15 @@ torch::Tensor TorchFile::load(const py::TensorRef& ref) const {
   for (size_t k = 0; k < ref.sizes.size(); ++k) last += (ref.sizes[k] - 1) * ref.strides[k];
   const int64_t span = last - ref.offset + 1;
   const size_t elem = c10::elementSize(ref.dtype);
+  if (ref.offset < 0 || last >= ref.storage_numel ||
+      static_cast<uint64_t>(last + 1) * elem > loc.nbytes) {
+    corrupt(path(), "tensor view reaches past storage '" + ref.storage_key + "'");
+  }
   auto buffer = torch::empty({span}, options);
   file_->read(loc.offset + static_cast<uint64_t>(ref.offset) * elem, buffer.data_ptr(),
               static_cast<size_t>(span) * elem);
+  const bool whole = ref.offset == 0 && static_cast<uint64_t>(span) * elem == loc.nbytes;
+  verify(loc, whole ? buffer.data_ptr() : nullptr);
   if (big_endian_) byteswap(buffer.data_ptr(), static_cast<size_t>(span) * elem, swap_unit(ref.dtype));
   if (ref.sizes.size() == 1 && ref.strides[0] == 1) return buffer;
   return buffer.as_strided(ref.sizes, ref.strides, 0);
@@ -332,8 +372,13 @@ void TorchFile::load_into(const py::Value& tensor, torch::Tensor& dst) const {
         dst.sizes().vec() == ref.sizes && ref.numel() > 0 && !big_endian_) {
       const auto& loc = locate(ref);
       const size_t elem = c10::elementSize(ref.dtype);
+      if (ref.offset < 0 || ref.offset + ref.numel() > ref.storage_numel) {
+        corrupt(path(), "tensor view reaches past storage '" + ref.storage_key + "'");
+      }
       file_->read(loc.offset + static_cast<uint64_t>(ref.offset) * elem, dst.data_ptr(),
                   static_cast<size_t>(ref.numel()) * elem);
+      const bool whole = ref.offset == 0 && static_cast<uint64_t>(ref.numel()) * elem == loc.nbytes;
+      verify(loc, whole ? dst.data_ptr() : nullptr);
       return;
     }
   }
@@ -348,6 +393,7 @@ void TorchFile::load_all() {
     auto it = storages.find(ref.storage_key);
     if (it == storages.end()) {
       py::TensorRef whole = ref;
+      whole.is_storage = true;
       whole.offset = 0;
       whole.sizes = {ref.storage_numel};
       whole.strides = {1};

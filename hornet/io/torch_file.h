@@ -1,7 +1,7 @@
 // Reading and writing files in the formats of Python's torch.save, without
 // Python: the zip format (torch >= 1.6) and the legacy format (a sequence of
 // pickles followed by raw storages), which mmpretrain's published HorNet
-// weights most likely use (hornet-reference.md §3; platform.md §3).
+// weights most likely use (docs/checkpoints.md).
 //
 // Reading decodes the structure (dicts, lists, tensors as references to
 // storages, opaque objects) and leaves tensor data on disk until asked for, so
@@ -11,6 +11,7 @@
 #include "hornet/io/pickle.h"
 #include "hornet/io/zip.h"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,8 +54,16 @@ class TorchFile {
   struct StorageLocation {
     uint64_t offset = 0;    ///< file offset of element 0
     uint64_t nbytes = 0;    ///< bytes available
+    /// Zip records carry a CRC-32, checked once per record on first use;
+    /// legacy files have none (`record` empty).
+    std::string record;
+    uint32_t crc32 = 0;
+    std::shared_ptr<std::atomic<bool>> verified;
   };
   const StorageLocation& locate(const py::TensorRef& ref) const;
+  /// Throws, naming the record, unless its bytes match its CRC-32. `whole` is
+  /// the record's bytes already in memory, or null to read them from the file.
+  void verify(const StorageLocation& loc, const void* whole = nullptr) const;
 
   std::shared_ptr<RandomAccessFile> file_;
   std::unique_ptr<ZipReader> zip_;

@@ -1,4 +1,4 @@
-// The HorNet arch zoo and arch validation (hornet-reference.md §1.1).
+// The HorNet arch zoo and arch validation (docs/model.md §2).
 #include "hornet/models/arch.h"
 
 #include <algorithm>

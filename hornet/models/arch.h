@@ -2,7 +2,7 @@
 // given as data.
 //
 // Shapes and sizes follow mmpretrain's `HorNet.arch_zoo` and the official
-// repository's `hornet_*` factories (hornet-reference.md §1.1). The 384 GF archs
+// repository's `hornet_*` factories (docs/model.md §2). The 384 GF archs
 // use the official filter sizes (24,13)/(12,7), which are the rfft2 grids of the
 // 24x24 and 12x12 stage maps; mmpretrain's table swaps them to (24,12)/(13,7).
 #pragma once

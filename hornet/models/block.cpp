@@ -1,4 +1,4 @@
-// HorNet block (hornet-reference.md §1.4; layout pitfall §6.11).
+// HorNet block (docs/model.md §5; layout pitfall §11.11).
 #include "hornet/models/block.h"
 
 #include "hornet/models/summary.h"
@@ -17,8 +17,8 @@ void HorNetBlockImpl::reset() {
                                                 .mixer(options.mixer())
                                                 .scale(options.scale())));
   norm2 = register_module("norm2", HorNetLayerNorm(HorNetLayerNormOptions(dim)));
-  pwconv1 = register_module("pwconv1", torch::nn::Linear(dim, 4 * dim));
-  pwconv2 = register_module("pwconv2", torch::nn::Linear(4 * dim, dim));
+  pwconv1 = register_module("pwconv1", Linear(dim, 4 * dim));
+  pwconv2 = register_module("pwconv2", Linear(4 * dim, dim));
   if (options.layer_scale_init_value() > 0) {
     gamma1 = register_module("gamma1", LayerScale(LayerScaleOptions(dim)
                                                       .init_value(options.layer_scale_init_value())

@@ -1,11 +1,10 @@
-// The HorNet block (hornet-reference.md §1.4):
+// The HorNet block (docs/model.md §5):
 //   x = x + DropPath(gamma1 * gnConv(norm1(x)))                  (NCHW)
 //   x = x + DropPath(gamma2 * pwconv2(GELU(pwconv1(norm2(x)))))  (MLP in NHWC)
 #pragma once
 
 #include "hornet/models/gnconv.h"
 
-#include <torch/nn/modules/linear.h>
 
 namespace hornet::models {
 
@@ -37,8 +36,8 @@ class HorNetBlockImpl : public torch::nn::Cloneable<HorNetBlockImpl> {
   HorNetLayerNorm norm1{nullptr};
   GnConv gnconv{nullptr};
   HorNetLayerNorm norm2{nullptr};
-  torch::nn::Linear pwconv1{nullptr};
-  torch::nn::Linear pwconv2{nullptr};
+  Linear pwconv1{nullptr};
+  Linear pwconv2{nullptr};
   LayerScale gamma1{nullptr};
   LayerScale gamma2{nullptr};
   DropPath drop_path{nullptr};

@@ -1,12 +1,16 @@
-// HorNet checkpoint layouts and loading (hornet-reference.md §2.1 key rules).
+// HorNet checkpoint layouts and loading (docs/model.md §10.3 key rules).
 #include "hornet/models/checkpoint.h"
 
 #include "hornet/models/global_local_filter.h"
+#include "hornet/models/init.h"
+
+#include <ATen/Parallel.h>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <regex>
 #include <set>
@@ -31,9 +35,10 @@ std::string shape_str(const std::vector<int64_t>& shape) {
   return os.str();
 }
 
-// Runs fn(0..n-1) on up to four threads; the first exception is rethrown.
+// Runs fn(0..n-1) on as many threads as LibTorch's intra-op setting (the
+// tools' --threads); the first exception is rethrown.
 void parallel_for_each(size_t n, const std::function<void(size_t)>& fn) {
-  const size_t threads = std::min<size_t>({n, 4, std::max(1u, std::thread::hardware_concurrency())});
+  const size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, at::get_num_threads())));
   std::atomic<size_t> next{0};
   std::exception_ptr error;
   std::mutex error_mutex;
@@ -228,8 +233,9 @@ io::LoadReport load_weights(ImageClassifierImpl& model, const io::TorchFile& fil
     throw std::runtime_error(file.path() + ": weights (" + weights.source + ") do not match the model: " +
                              report.str());
   }
-  // Plain copies are reads from the file straight into the parameters: spread
-  // them over a few threads, since one thread cannot saturate memory bandwidth.
+  // Plain copies are reads from the file straight into the parameters, each
+  // record's CRC-32 checked on the bytes just read: spread them over the
+  // intra-op threads, since one thread cannot saturate memory bandwidth.
   std::vector<Step*> copies;
   for (auto& step : plan) {
     if (step.action == Action::kCopy) copies.push_back(&step);
@@ -281,18 +287,22 @@ LoadedClassifier classifier_from_checkpoint(const ArchSpec& zoo_arch, const std:
     throw std::invalid_argument("--num-classes " + std::to_string(num_classes) + " disagrees with the class map's " +
                                 std::to_string(load.class_index.numel()) + " entries");
   }
-  const auto opened = std::chrono::steady_clock::now();
 
   LoadedClassifier out;
-  out.model = ImageClassifier(ImageClassifierOptions(HorNetOptions(arch)).num_classes(num_classes));
-  const auto built = std::chrono::steady_clock::now();
+  {
+    // A strict load fills every tensor or throws before the model is used, so
+    // its random initialisation would only be overwritten.
+    std::optional<SkipInitGuard> skip;
+    if (options.strict) skip.emplace();
+    out.model = ImageClassifier(ImageClassifierOptions(HorNetOptions(arch)).num_classes(num_classes));
+  }
   out.report = load_weights(*out.model, file, weights, load);
   const auto done = std::chrono::steady_clock::now();
   out.source = weights.source;
   std::vector<std::string> names;
   for (const auto& w : weights.tensors) names.push_back(w.first);
   out.layout = detect_layout(names);
-  out.load_seconds = std::chrono::duration<double>((opened - start) + (done - built)).count();
+  out.load_seconds = std::chrono::duration<double>(done - start).count();
   return out;
 }
 

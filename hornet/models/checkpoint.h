@@ -1,7 +1,7 @@
 // HorNet checkpoints from mmpretrain and the official repository: their key
 // layouts, what their tensor shapes say about the model, and loading them into
-// an ImageClassifier (hornet-reference.md §2, §1.6 on filter resizing, §5 on
-// the 22k -> 1k head map).
+// an ImageClassifier (docs/model.md §10, §7.3 on filter resizing, §10.6 and
+// docs/checkpoints.md on the 22k -> 1k head map).
 #pragma once
 
 #include "hornet/io/state_dict.h"
@@ -79,7 +79,7 @@ struct LoadedClassifier {
   io::LoadReport report;
   std::string source;         ///< where the weights were in the file
   KeyLayout layout = KeyLayout::kMmpretrain;
-  double load_seconds = 0.0;  ///< file opened -> weights in the model (construction excluded)
+  double load_seconds = 0.0;  ///< file opened -> model built and filled, ready for a forward pass
 };
 
 /// Builds the zoo arch `arch_name` shaped by the checkpoint (GF filter sizes,

@@ -1,4 +1,4 @@
-// LinearClsHead and ImageClassifier (hornet-reference.md §1.7-§1.8).
+// LinearClsHead and ImageClassifier (docs/model.md §8-§9).
 #include "hornet/models/classifier.h"
 
 #include "hornet/models/init.h"
@@ -18,7 +18,7 @@ void LinearClsHeadImpl::reset() {
                                 std::to_string(options.in_channels()) + " and " +
                                 std::to_string(options.num_classes()));
   }
-  fc = register_module("fc", torch::nn::Linear(options.in_channels(), options.num_classes()));
+  fc = register_module("fc", Linear(options.in_channels(), options.num_classes()));
   reset_parameters();
 }
 

@@ -1,10 +1,10 @@
 // HorNet image classifier: backbone + linear head, with mmpretrain's key layout
-// (`backbone.*`, `head.fc.*`; hornet-reference.md §1.7, §2.2).
+// (`backbone.*`, `head.fc.*`; docs/model.md §8, §10).
 #pragma once
 
 #include "hornet/models/hornet.h"
 
-#include <torch/nn/modules/linear.h>
+#include "hornet/models/primitives.h"
 
 namespace hornet::models {
 
@@ -27,7 +27,7 @@ class LinearClsHeadImpl : public torch::nn::Cloneable<LinearClsHeadImpl> {
   torch::Tensor forward(const torch::Tensor& features);
 
   LinearClsHeadOptions options;
-  torch::nn::Linear fc{nullptr};
+  Linear fc{nullptr};
 };
 TORCH_MODULE(LinearClsHead);
 

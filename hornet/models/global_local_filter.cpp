@@ -1,4 +1,4 @@
-// GlobalLocalFilter (hornet-reference.md §1.6; pitfalls §6.1-§6.4, §6.10).
+// GlobalLocalFilter (docs/model.md §7; pitfalls §11.1-§11.4, §11.10).
 #include "hornet/models/global_local_filter.h"
 
 #include "hornet/models/init.h"
@@ -30,8 +30,7 @@ void GlobalLocalFilterImpl::reset() {
   }
   const int64_t half = dim / 2;
   dw = register_module(
-      "dw", torch::nn::Conv2d(
-                torch::nn::Conv2dOptions(half, half, 3).padding(1).groups(half).bias(false)));
+      "dw", Conv2d(Conv2dOptions(half, half, 3).padding(1).groups(half).bias(false)));
   complex_weight = register_parameter(
       "complex_weight", torch::empty({half, options.h(), options.w(), 2}, torch::kFloat32));
   pre_norm = register_module(

@@ -1,4 +1,4 @@
-// GlobalLocalFilter, the "GF" spatial mixer of HorNet-GF (hornet-reference.md §1.6).
+// GlobalLocalFilter, the "GF" spatial mixer of HorNet-GF (docs/model.md §7).
 //
 // The first half of the channels goes through a 3x3 depthwise conv (local), the
 // second half through a learnable filter in the rfft2 domain (global); the two
@@ -6,8 +6,8 @@
 #pragma once
 
 #include "hornet/models/layers.h"
+#include "hornet/models/primitives.h"
 
-#include <torch/nn/modules/conv.h>
 
 namespace hornet::models {
 
@@ -38,7 +38,7 @@ class GlobalLocalFilterImpl : public torch::nn::Cloneable<GlobalLocalFilterImpl>
 
   GlobalLocalFilterOptions options;
   torch::Tensor complex_weight;
-  torch::nn::Conv2d dw{nullptr};
+  Conv2d dw{nullptr};
   HorNetLayerNorm pre_norm{nullptr};
   HorNetLayerNorm post_norm{nullptr};
 };

@@ -1,4 +1,4 @@
-// gnConv (hornet-reference.md §1.5; ordering pitfalls §6.5).
+// gnConv (docs/model.md §6; ordering pitfalls §11.5).
 #include "hornet/models/gnconv.h"
 
 #include "hornet/models/summary.h"
@@ -15,24 +15,24 @@ void GnConvImpl::reset() {
   const int64_t mixed = std::accumulate(dims_.begin(), dims_.end(), int64_t{0});
   const auto& mixer = options.mixer();
 
-  proj_in = register_module("proj_in", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim, 2 * dim, 1)));
+  proj_in = register_module("proj_in", Conv2d(Conv2dOptions(dim, 2 * dim, 1)));
   if (mixer.kind == MixerKind::kDepthwise) {
     if (mixer.kernel_size < 1 || mixer.kernel_size % 2 == 0) {
       throw std::invalid_argument("gnConv: depthwise kernel size must be odd and positive, got " +
                                   std::to_string(mixer.kernel_size));
     }
     dwconv = register_module(
-        "dwconv", torch::nn::Conv2d(torch::nn::Conv2dOptions(mixed, mixed, mixer.kernel_size)
-                                        .padding((mixer.kernel_size - 1) / 2)
-                                        .groups(mixed)
-                                        .bias(true)));
+        "dwconv", Conv2d(Conv2dOptions(mixed, mixed, mixer.kernel_size)
+                             .padding((mixer.kernel_size - 1) / 2)
+                             .groups(mixed)
+                             .bias(true)));
   } else {
     gf = register_module("dwconv", GlobalLocalFilter(GlobalLocalFilterOptions(mixed, mixer.h, mixer.w)));
   }
-  proj_out = register_module("proj_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim, dim, 1)));
+  proj_out = register_module("proj_out", Conv2d(Conv2dOptions(dim, dim, 1)));
   projs = register_module("projs", torch::nn::ModuleList());
   for (size_t i = 0; i + 1 < dims_.size(); ++i) {
-    projs->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(dims_[i], dims_[i + 1], 1)));
+    projs->push_back(Conv2d(Conv2dOptions(dims_[i], dims_[i + 1], 1)));
   }
 }
 
@@ -51,7 +51,7 @@ torch::Tensor GnConvImpl::forward(const torch::Tensor& x) {
   auto y = parts[0] * gates[0];
   // Typed access goes through the container: clone() replaces its children.
   for (size_t i = 0; i < projs->size(); ++i) {
-    y = projs->at<torch::nn::Conv2dImpl>(i).forward(y) * gates[i + 1];
+    y = projs->at<Conv2dImpl>(i).forward(y) * gates[i + 1];
   }
   return proj_out(y);
 }
@@ -60,7 +60,7 @@ int64_t GnConvImpl::macs(int64_t height, int64_t width) const {
   int64_t total = conv2d_macs(*proj_in, height, width) + conv2d_macs(*proj_out, height, width);
   total += gf ? gf->macs(height, width) : conv2d_macs(*dwconv, height, width);
   for (size_t i = 0; i < projs->size(); ++i) {
-    total += conv2d_macs(projs->at<torch::nn::Conv2dImpl>(i), height, width);
+    total += conv2d_macs(projs->at<Conv2dImpl>(i), height, width);
   }
   return total;
 }

@@ -1,4 +1,4 @@
-// gnConv, HorNet's recursive gated convolution (hornet-reference.md §1.5).
+// gnConv, HorNet's recursive gated convolution (docs/model.md §6).
 //
 // proj_in doubles the channels; the first dims[0] channels seed the recursion,
 // the rest go through the spatial mixer (depthwise conv or GlobalLocalFilter),
@@ -9,6 +9,7 @@
 
 #include "hornet/models/arch.h"
 #include "hornet/models/global_local_filter.h"
+#include "hornet/models/primitives.h"
 
 #include <torch/nn/modules/container/modulelist.h>
 
@@ -45,11 +46,11 @@ class GnConvImpl : public torch::nn::Cloneable<GnConvImpl> {
   const std::vector<int64_t>& dims() const { return dims_; }
 
   GnConvOptions options;
-  torch::nn::Conv2d proj_in{nullptr};
+  Conv2d proj_in{nullptr};
   /// Exactly one of these two is set, registered as `dwconv`.
-  torch::nn::Conv2d dwconv{nullptr};
+  Conv2d dwconv{nullptr};
   GlobalLocalFilter gf{nullptr};
-  torch::nn::Conv2d proj_out{nullptr};
+  Conv2d proj_out{nullptr};
   torch::nn::ModuleList projs{nullptr};
 
  private:

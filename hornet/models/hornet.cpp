@@ -1,7 +1,8 @@
-// HorNet backbone (hornet-reference.md §1.2, §1.7; mmpretrain's module layout).
+// HorNet backbone (docs/model.md §3, §8; mmpretrain's module layout).
 #include "hornet/models/hornet.h"
 
 #include "hornet/models/init.h"
+#include "hornet/models/primitives.h"
 #include "hornet/models/summary.h"
 
 #include <algorithm>
@@ -44,11 +45,11 @@ void HorNetImpl::reset() {
   namespace nn = torch::nn;
   downsample_layers = register_module("downsample_layers", nn::ModuleList());
   downsample_layers->push_back(
-      nn::Sequential(nn::Conv2d(nn::Conv2dOptions(options.in_channels(), dims_[0], 4).stride(4)),
+      nn::Sequential(Conv2d(Conv2dOptions(options.in_channels(), dims_[0], 4).stride(4)),
                      channels_first(dims_[0])));
   for (int64_t i = 1; i < kNumStages; ++i) {
     downsample_layers->push_back(nn::Sequential(
-        channels_first(dims_[i - 1]), nn::Conv2d(nn::Conv2dOptions(dims_[i - 1], dims_[i], 2).stride(2))));
+        channels_first(dims_[i - 1]), Conv2d(Conv2dOptions(dims_[i - 1], dims_[i], 2).stride(2))));
   }
 
   // Drop-path rates come from a float32 linspace, as in both references.
@@ -125,10 +126,10 @@ int64_t HorNetImpl::macs(int64_t height, int64_t width) const {
   int64_t h = height, w = width;
   for (int64_t i = 0; i < kNumStages; ++i) {
     const auto& down = downsample_layers->at<torch::nn::SequentialImpl>(i);
-    const auto& conv = *down.ptr<torch::nn::Conv2dImpl>(i == 0 ? 0 : 1);
+    const auto& conv = *down.ptr<Conv2dImpl>(i == 0 ? 0 : 1);
     total += conv2d_macs(conv, h, w);
-    h = conv2d_output_size(conv, h, 0);
-    w = conv2d_output_size(conv, w, 1);
+    h = conv.output_size(h);
+    w = conv.output_size(w);
     const auto& stage = stages->at<torch::nn::SequentialImpl>(i);
     for (size_t j = 0; j < stage.size(); ++j) total += stage.ptr<HorNetBlockImpl>(j)->macs(h, w);
   }

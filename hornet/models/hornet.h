@@ -1,4 +1,4 @@
-// The HorNet backbone (hornet-reference.md §1.2, §1.7): a 4x4 stem, three 2x2
+// The HorNet backbone (docs/model.md §3, §8): a 4x4 stem, three 2x2
 // downsamplings and four stages of HorNet blocks, with a final LayerNorm per
 // requested output stage.
 #pragma once

@@ -1,15 +1,25 @@
-// Official HorNet initialisation (hornet-reference.md §1.8).
+// Official HorNet initialisation (docs/model.md §9).
 #include "hornet/models/init.h"
 
 #include <torch/nn/module.h>
-#include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/linear.h>
+#include "hornet/models/primitives.h"
+
+#include <torch/nn/module.h>
 
 #include <cmath>
 
 namespace hornet::models {
 
+namespace {
+thread_local bool skip_init = false;
+}  // namespace
+
+SkipInitGuard::SkipInitGuard() : previous_(skip_init) { skip_init = true; }
+SkipInitGuard::~SkipInitGuard() { skip_init = previous_; }
+bool init_skipped() { return skip_init; }
+
 void trunc_normal_(torch::Tensor tensor, double mean, double std, double a, double b) {
+  if (skip_init) return;
   torch::NoGradGuard no_grad;
   const auto cdf = [](double v) { return 0.5 * (1.0 + std::erf(v / std::sqrt(2.0))); };
   // Bounds 8 or more standard deviations away cut off less than 1e-15 of the
@@ -34,10 +44,10 @@ void trunc_normal_(torch::Tensor tensor, double mean, double std, double a, doub
 namespace {
 void init_one(torch::nn::Module& m, double std, bool convs = true) {
   torch::Tensor weight, bias;
-  if (auto* conv = convs ? m.as<torch::nn::Conv2dImpl>() : nullptr) {
+  if (auto* conv = convs ? m.as<Conv2dImpl>() : nullptr) {
     weight = conv->weight;
     bias = conv->bias;
-  } else if (auto* linear = m.as<torch::nn::LinearImpl>()) {
+  } else if (auto* linear = m.as<LinearImpl>()) {
     weight = linear->weight;
     bias = linear->bias;
   } else {

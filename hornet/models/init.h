@@ -1,5 +1,5 @@
 // Weight initialisation as the official HorNet repository does it
-// (hornet-reference.md §1.8): truncated normal std 0.02 for every Conv2d and
+// (docs/model.md §9): truncated normal std 0.02 for every Conv2d and
 // Linear weight, zero biases; LayerNorms, layer scales and GF complex weights
 // initialise themselves in their own reset_parameters().
 #pragma once
@@ -11,6 +11,25 @@ class Module;
 }
 
 namespace hornet::models {
+
+/// While alive, Conv2d, Linear, trunc_normal_ and the init schemes built on
+/// them leave tensors as allocated (uninitialised) in this thread. For models
+/// whose every tensor a checkpoint overwrites right after construction: their
+/// random initialisation would be thrown away (and for HorNet-B costs more
+/// than reading the checkpoint).
+class SkipInitGuard {
+ public:
+  SkipInitGuard();
+  ~SkipInitGuard();
+  SkipInitGuard(const SkipInitGuard&) = delete;
+  SkipInitGuard& operator=(const SkipInitGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+/// Whether a SkipInitGuard is alive in this thread.
+bool init_skipped();
 
 /// Fills `tensor` in place with N(mean, std^2) truncated to [a, b] (absolute
 /// bounds, as timm's trunc_normal_): inverse-CDF sampling, or plain normal

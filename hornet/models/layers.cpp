@@ -1,4 +1,4 @@
-// HorNetLayerNorm, LayerScale and DropPath (hornet-reference.md §1.2-§1.4).
+// HorNetLayerNorm, LayerScale and DropPath (docs/model.md §3-§5).
 #include "hornet/models/layers.h"
 
 #include <sstream>

@@ -1,6 +1,6 @@
 // Small HorNet building blocks: LayerNorm in both layouts, LayerScale, DropPath.
 //
-// Math from hornet-reference.md §1.3 (LayerNorm), §1.4 (layer scale) and §1.2
+// Math from docs/model.md §4 (LayerNorm), §5 (layer scale) and §3
 // (stochastic depth). Parameter names follow mmpretrain (`weight`, `bias`).
 #pragma once
 

@@ -9,34 +9,15 @@
 
 namespace hornet::models {
 
-namespace {
-// Makes `get_if<T>(...)` parse as a template call so that argument-dependent
-// lookup picks c10::get_if (LibTorch 1.13) or std::get_if (2.x) for the
-// padding variant.
-template <typename T>
-void get_if(std::nullptr_t);
-}  // namespace
-
-int64_t conv2d_output_size(const torch::nn::Conv2dImpl& conv, int64_t size, int axis) {
+int64_t conv2d_macs(const Conv2dImpl& conv, int64_t height, int64_t width) {
   const auto& o = conv.options;
-  const int64_t k = (*o.kernel_size())[axis];
-  const int64_t s = (*o.stride())[axis];
-  const int64_t d = (*o.dilation())[axis];
-  const auto* pad = get_if<torch::ExpandingArray<2>>(&o.padding());
-  const int64_t p = pad ? (**pad)[axis] : 0;
-  return (size + 2 * p - d * (k - 1) - 1) / s + 1;
+  const int64_t kernel = o.kernel_size() * o.kernel_size();
+  return conv.output_size(height) * conv.output_size(width) * o.out_channels() * (o.in_channels() / o.groups()) *
+         kernel;
 }
 
-int64_t conv2d_macs(const torch::nn::Conv2dImpl& conv, int64_t height, int64_t width) {
-  const auto& o = conv.options;
-  const int64_t out_h = conv2d_output_size(conv, height, 0);
-  const int64_t out_w = conv2d_output_size(conv, width, 1);
-  const int64_t kernel = (*o.kernel_size())[0] * (*o.kernel_size())[1];
-  return out_h * out_w * o.out_channels() * (o.in_channels() / o.groups()) * kernel;
-}
-
-int64_t linear_macs(const torch::nn::LinearImpl& linear, int64_t tokens) {
-  return tokens * linear.options.in_features() * linear.options.out_features();
+int64_t linear_macs(const LinearImpl& linear, int64_t tokens) {
+  return tokens * linear.in_features * linear.out_features;
 }
 
 namespace {

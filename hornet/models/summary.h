@@ -9,19 +9,15 @@
 #include <string>
 #include <vector>
 
-namespace torch::nn {
-class Conv2dImpl;
-class LinearImpl;
-}  // namespace torch::nn
-
 namespace hornet::models {
 
-/// Output length along spatial `axis` (0 = H, 1 = W) of `conv` for input length `size`.
-int64_t conv2d_output_size(const torch::nn::Conv2dImpl& conv, int64_t size, int axis);
+class Conv2dImpl;
+class LinearImpl;
+
 /// MACs of `conv` for an HxW input (per image): out_h*out_w*C_out*(C_in/groups)*kh*kw.
-int64_t conv2d_macs(const torch::nn::Conv2dImpl& conv, int64_t height, int64_t width);
+int64_t conv2d_macs(const Conv2dImpl& conv, int64_t height, int64_t width);
 /// MACs of `linear` applied to `tokens` vectors: tokens*in*out.
-int64_t linear_macs(const torch::nn::LinearImpl& linear, int64_t tokens);
+int64_t linear_macs(const LinearImpl& linear, int64_t tokens);
 
 struct ModelSummary {
   std::string arch;

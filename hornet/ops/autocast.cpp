@@ -49,6 +49,11 @@ void set_dtype(c10::DeviceType d, c10::ScalarType t) {
 
 }  // namespace
 
+bool autocast_enabled(c10::DeviceType device) {
+  check_device(device);
+  return is_enabled(device);
+}
+
 AutocastGuard::AutocastGuard(c10::DeviceType device, c10::ScalarType dtype, bool enabled)
     : device_(device), prev_enabled_(false), prev_dtype_(dtype) {
   check_device(device);

@@ -3,7 +3,7 @@
 // LibTorch has no RAII autocast guard, and its setters changed in 2.4 (one API
 // per device type before, one taking a DeviceType after); both guards here hide
 // that. The GF filter's FFT must run in float32 whatever the caller enabled
-// (hornet-reference.md §6.10), hence the disabling guard.
+// (docs/model.md §11.10), hence the disabling guard.
 #pragma once
 
 #include <c10/core/DeviceType.h>
@@ -12,6 +12,9 @@
 #include <c10/core/impl/LocalDispatchKeySet.h>
 
 namespace hornet::ops {
+
+/// Whether autocast is on for `device` (kCPU or kCUDA) in this thread.
+bool autocast_enabled(c10::DeviceType device);
 
 /// Enables autocast to `dtype` on `device` (kCPU or kCUDA) while alive and
 /// restores the previous state afterwards, clearing the cast cache when the

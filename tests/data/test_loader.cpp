@@ -199,10 +199,17 @@ TEST_CASE("loader: resuming inside an epoch continues with the same batches", "[
     CHECK(resumed[k].index == full[k + 3].index);
     CHECK(torch::equal(resumed[k].images, full[k + 3].images));
   }
+  // A refused start leaves the running epoch untouched.
+  loader.start_epoch(1);
+  REQUIRE(loader.next()->index == 0);
   CHECK_THROWS_WITH(loader.start_epoch(1, 7), Contains("outside the epoch's 6 batches"));
+  const auto after = loader.next();
+  REQUIRE(after);
+  CHECK(after->index == 1);
+  CHECK(torch::equal(after->images, full[1].images));
 }
 
-TEST_CASE("loader: broken files are skipped and counted; a run of them stops the loader", "[data][loader][errors]") {
+TEST_CASE("loader: broken files are skipped and counted, and a run of them stops the loader", "[data][loader][errors]") {
   const auto dir = test::temp_dir("broken");
   const std::string broken = test::fixture_dir() + "/images/broken/";
   fs::create_directories(dir + "/a");
@@ -232,6 +239,20 @@ TEST_CASE("loader: broken files are skipped and counted; a run of them stops the
   CHECK(stats.warnings == 1);  // the half JPEG decodes with a warning
   CHECK(delivered == 10);      // 6 good + PNG + CMYK + gray + half
   CHECK(stats.loaded == 10);
+
+  // Batches of two: the last holds only the zero-byte file and is skipped, not returned empty.
+  LoaderOptions pairs = lo;
+  pairs.batch_size = 2;
+  DataLoader paired(Dataset::image_folder(dir), make_eval_transform(eo), seq, pairs);
+  paired.start_epoch(0);
+  int64_t images = 0, batches = 0;
+  while (auto b = paired.next()) {
+    CHECK(b->images.size(0) > 0);
+    images += b->images.size(0);
+    ++batches;
+  }
+  CHECK(images == 10);
+  CHECK(batches == 6);  // of 7: the zero-byte file's batch is skipped
 
   LoaderOptions strict = lo;
   strict.max_consecutive_failures = 2;

@@ -158,7 +158,7 @@ TEST_CASE("fp16 loss scaler: growth, back-off and skipped steps", "[engine][amp]
   CHECK(off.scale(loss).item<double>() == 8);
 }
 
-TEST_CASE("train step: non-finite losses skip the update and are counted; bf16 autocast trains",
+TEST_CASE("train step: non-finite losses skip the update and are counted, and bf16 autocast trains",
           "[engine][train][amp]") {
   auto e = config::parse_experiment(config::Config::from_string(
       "model: {arch: {base_dim: 8, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf2x2, gf1x1], image_size: 32}, num_classes: 3}\n"
@@ -178,6 +178,16 @@ TEST_CASE("train step: non-finite losses skip the update and are counted; bf16 a
   CHECK_FALSE(step.run(x, t).skipped);
   CHECK(step.state().nonfinite_in_a_row == 0);
   CHECK(step.state().nonfinite_total == 1);
+
+  // A new epoch drops a partly accumulated step.
+  auto acc = e;
+  acc.optim.accumulation = 2;
+  TrainStep accumulating(model, acc, 50, 8, AmpMode::kOff);
+  CHECK_FALSE(accumulating.run(x, t).optimizer_step);
+  accumulating.start_epoch();
+  CHECK_FALSE(accumulating.run(x, t).optimizer_step);
+  CHECK(accumulating.run(x, t).optimizer_step);
+  CHECK(accumulating.state().step == 1);
 
   // bf16 autocast on the CPU: the loss goes down, no divergence.
   torch::manual_seed(0);

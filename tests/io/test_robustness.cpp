@@ -175,6 +175,46 @@ TEST_CASE("robustness: huge claimed sizes allocate nothing", "[io][robustness]")
   CHECK_THAT(try_load(zip_path), Contains("extends past its storage"));
 }
 
+TEST_CASE("robustness: tensors rebuilt over tensors and impossible storage sizes", "[io][robustness]") {
+  const auto dir = test::temp_dir("rebuild");
+  const auto storage = [](const std::string& numel) {
+    return "((X"s + le(7, 4) + "storagectorch\nFloatStorage\nX" + le(1, 4) + "0X" + le(3, 4) + "cpu" + numel + "tQ";
+  };
+  const std::string rebuild = "ctorch._utils\n_rebuild_tensor_v2\n";
+  const auto write_zip = [&](const std::string& name, const std::string& pickle, size_t data_bytes) {
+    AtomicFileWriter out(dir + "/" + name);
+    ZipWriter zip(out);
+    zip.add("archive/data.pkl", pickle.data(), pickle.size());
+    const std::string data(data_bytes, '\0');
+    zip.add("archive/data/0", data.data(), data.size());
+    zip.finish();
+    out.commit();
+    return dir + "/" + name;
+  };
+  // A 0-d view used as the storage of another view.
+  const std::string inner = rebuild + storage("K\x04") + "K\x00))tR"s;
+  const std::string nested = "\x80\x02"s + rebuild + "(" + inner + "K\x00K\x01\x85K\x01\x85tR.";
+  CHECK_THAT(try_load(write_zip("nested.pth", nested, 16)), Contains("expected a storage"));
+  // 2^62 + 1 floats would overflow the byte count.
+  const std::string huge = "\x80\x02"s + rebuild + storage("\x8a\x08"s + le((uint64_t{1} << 62) + 1, 8)) +
+                           "K\x00M" + le(1000, 2) + "\x85K\x01\x85tR.";
+  CHECK_THAT(try_load(write_zip("huge.pth", huge, 4)), Contains("impossible"));
+}
+
+TEST_CASE("robustness: copies of a memoised list and huge integers are bounded", "[io][robustness]") {
+  // set(L) called 10 times on a 500-element list: 5000 copied slots > 4 x 1000.
+  const char zero = '\0';
+  std::string amp = "\x80\x02Nq"s + zero + "0]q\x01(";  // None -> memo 0; [ ... ] -> memo 1
+  for (int k = 0; k < 500; ++k) amp += "h"s + zero;
+  amp += "e0cbuiltins\nset\nq\x02" "0";
+  for (int k = 0; k < 10; ++k) amp += "h\x02h\x01\x85R0"s;
+  amp += "N.";
+  CHECK_THROWS_WITH(decode_bytes(amp, 1000), Contains("copies more than 4000"));
+  CHECK_THROWS_WITH(decode_bytes("\x80\x02\x8b"s + le(5000, 4) + std::string(5000, '\x01') + "."),
+                    Contains("5000 bytes is too large"));
+  CHECK_THROWS_WITH(decode_bytes("\x80\x02L" + std::string(20000, '7') + "L\n."), Contains("20000 digits"));
+}
+
 TEST_CASE("robustness: memo references, stack misuse and unknown opcodes", "[io][robustness]") {
   CHECK_THROWS_WITH(decode_bytes("\x80\x02h\x05."), Contains("memo reference 5 is out of range"));
   CHECK_THROWS_WITH(decode_bytes(std::string("\x80\x02j") + le(0xfffffff0u, 4) + "."), Contains("out of range"));
@@ -211,4 +251,44 @@ TEST_CASE("robustness: deep and cyclic structures", "[io][robustness]") {
 
   // A mark stack a million deep fails as truncated input, not a crash.
   CHECK_THROWS_AS(decode_bytes("\x80\x02" + std::string(1000000, '(')), py::TruncatedPickle);
+}
+
+TEST_CASE("robustness: a flipped byte inside a tensor record is caught by its CRC-32", "[io][robustness][crc]") {
+  const auto dir = test::temp_dir("crc");
+  const std::string good = dir + "/good.pth", bad = dir + "/bad.pth";
+  const std::string bytes = slurp(fixture("tiny_gf_official"));
+  spit(good, bytes);
+  // The largest tensor record, flipped in its middle.
+  ZipReader zip(std::make_shared<RandomAccessFile>(good));
+  const ZipEntry* record = nullptr;
+  for (const auto& e : zip.entries()) {
+    if (e.name.find("/data/") != std::string::npos && (!record || e.size > record->size)) record = &e;
+  }
+  REQUIRE(record);
+  REQUIRE(record->size > 16);
+  std::string flipped = bytes;
+  flipped[record->data_offset + record->size / 2] ^= 0x10;
+  spit(bad, flipped);
+
+  // Every way of reading tensors checks: whole storages, straight into a
+  // destination, and views that cover only part of a record.
+  const auto load_each_into = [](const std::string& path) -> std::string {
+    try {
+      TorchFile file(path);
+      for (auto& v : file.document().values()) {
+        if (v.kind != py::Kind::kTensor || !v.ref) continue;
+        auto dst = torch::empty(v.ref->sizes, torch::TensorOptions().dtype(v.ref->dtype));
+        file.load_into(v, dst);
+        (void)file.load(*v.ref);
+      }
+      return "";
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+  };
+  CHECK(try_load(good).empty());
+  CHECK(load_each_into(good).empty());
+  const std::string expected = "record '" + record->name + "' fails its CRC-32 check";
+  CHECK_THAT(try_load(bad), Contains(expected) && Contains("bad.pth"));
+  CHECK_THAT(load_each_into(bad), Contains(expected));
 }

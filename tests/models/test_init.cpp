@@ -1,4 +1,4 @@
-// Official initialisation (hornet-reference.md §1.8) and trunc_normal_ against
+// Official initialisation (docs/model.md §9) and trunc_normal_ against
 // closed-form statistics of the truncated normal.
 #include "hornet/models/classifier.h"
 #include "hornet/models/init.h"

@@ -1,5 +1,5 @@
 // HorNetLayerNorm, LayerScale and DropPath against their definitions
-// (hornet-reference.md §1.2-§1.4), computed here in float64 by hand.
+// (docs/model.md §3-§5), computed here in float64 by hand.
 #include "hornet/models/classifier.h"
 #include "hornet/models/layers.h"
 #include "support/fixtures.h"

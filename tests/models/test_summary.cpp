@@ -1,5 +1,5 @@
 // Parameter counts and FLOPs against mmpretrain's metafile and the counts of
-// hornet-reference.md §2.3 (independent figures, not computed by this code).
+// docs/model.md §2.4 (independent figures, not computed by this code).
 #include "hornet/models/classifier.h"
 #include "hornet/models/summary.h"
 

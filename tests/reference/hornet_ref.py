@@ -1,6 +1,6 @@
 """Reference HorNet in plain PyTorch, for producing test fixtures only.
 
-Written from docs/hornet-reference.md (sections 1 and 6): module names produce
+Written from docs/model.md (sections 2-11): module names produce
 mmpretrain's state-dict keys (backbone.*, head.fc.*). It runs under Debian's
 python3-torch and is never used by the product.
 """
@@ -204,7 +204,7 @@ class Classifier(nn.Module):
 
 @torch.no_grad()
 def randomize_(model, generator):
-    """Weights at which every part of the model matters (docs §7): convs and
+    """Weights at which every part of the model matters (docs/model.md §12): convs and
     linears ~ 1/sqrt(fan_in) (2.5x that on the gnConv `projs`), small non-zero
     biases, norms around 1 +- 0.1, layer scales around 0.5, GF weights ~ 0.5 randn."""
     def randn(shape):

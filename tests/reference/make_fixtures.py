@@ -73,7 +73,7 @@ def save(path, tensor):
 def make_input(shape, gen):
     x = torch.randn(shape, generator=gen)
     if shape[0] > 1:
-        x[1] *= 0.01  # near-flat: makes a wrong LayerNorm eps visible (docs §7)
+        x[1] *= 0.01  # near-flat: makes a wrong LayerNorm eps visible (docs/model.md §12)
     return x
 
 
@@ -252,7 +252,7 @@ def make_checkpoint_cases(out_dir):
 
 
 def official_key(key):
-    """mmpretrain name -> official repository name (docs §2.1, reversed)."""
+    """mmpretrain name -> official repository name (docs/model.md §10.3)."""
     if key.startswith('head.fc.'):
         return 'head.' + key[len('head.fc.'):]
     key = key[len('backbone.'):]
@@ -468,7 +468,7 @@ def make_image_cases(out_dir):
 
 
 def official_layer_id(name):
-    """The official get_num_layer_for_hornet on an mmpretrain name (docs §5)."""
+    """The official get_num_layer_for_hornet on an mmpretrain name (docs/training.md)."""
     name = name[len('backbone.'):] if name.startswith('backbone.') else name
     parts = name.split('.')
     if parts[0] == 'downsample_layers':
