@@ -2,6 +2,7 @@
 #include "hornet/models/summary.h"
 
 #include "hornet/models/classifier.h"
+#include "hornet/models/init.h"
 
 #include <chrono>
 #include <cstdio>
@@ -28,6 +29,8 @@ ImageClassifier build(const ArchSpec& arch, int64_t num_classes) {
 
 ModelSummary summarize(const ArchSpec& arch, int64_t num_classes, int64_t input_size) {
   const int64_t size = input_size > 0 ? input_size : arch.input_size;
+  // Counting needs shapes only, not values.
+  const SkipInitGuard no_init;
   auto model = build(arch, num_classes);
   ModelSummary s;
   s.arch = arch.name;

@@ -25,8 +25,9 @@ namespace hornet::ops {
 
 namespace {
 
-// Built for AVX-512, AVX2 + FMA and the baseline; the loader picks one.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+// Built for AVX-512, AVX2 + FMA and the baseline; the loader picks one. (GCC
+// only: the clang builds are the sanitizer and fuzzing ones.)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 #define HORNET_CPU_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
 #else
 #define HORNET_CPU_CLONES

@@ -1,32 +1,38 @@
 #!/usr/bin/env python3
-"""Checkpoint loading: hornet against Python's torch.load, on the same files, in
-the same run.
+"""Checkpoint loading, file to a model ready for a forward pass: hornet against
+Python on the same files, in the same run.
 
-Writes a randomly initialised HorNet checkpoint (default: base, 87M parameters)
-in the zip and the legacy torch.save formats, then, in fresh processes and
-alternating:
-  - Python: `torch.load(file)` alone (torch imported beforehand, not timed);
-  - hornet: `hornet-eval --arch A --checkpoint file`, whose reported time runs
-    from opening the file to the weights being in the model (building the model
-    is not counted, as torch.load builds none).
-Prints the median times, their ratio, and each process's peak resident memory
-against the file size.
+Writes a randomly initialised HorNet checkpoint (default: base, 87M
+parameters) in the zip and the legacy torch.save formats. Then, in fresh
+processes, alternating, each timing from just before the model is built to
+the weights being in it:
+  - Python: build the reference model (tests/reference/hornet_ref.py), then
+    torch.load(file) and model.load_state_dict(...) (torch imported first,
+    untimed);
+  - hornet: `hornet-eval --arch A --checkpoint F`, whose reported time covers
+    opening the file, building the model (left uninitialised, since the
+    strict load overwrites every tensor), reading every tensor into it and
+    checking each zip record's CRC-32.
+Both use the same number of threads (--threads, default 1) and every thread
+pool is set to it. Peak memory is each process's maximum resident set size,
+LibTorch's runtime included.
 
-    /usr/bin/python3 scripts/bench/checkpoint_load.py [--arch base] [--repeats 5] [--check]
+    /usr/bin/python3 scripts/bench/checkpoint_load.py [--arch base] [--rounds 5] [--threads 1]
+        [--json build/bench/checkpoint_load.json] [--check]
 
---check exits non-zero unless hornet is no slower than torch.load and its peak
-memory stays below 1.5x the file size.
+--check exits non-zero unless hornet takes at most 0.5x Python's time and its
+peak memory stays below 1.5x the file size.
 """
 import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
+from bench_common import REPO, pool_env, run_measured, write_results
+
+TIME_TARGET, MEMORY_TARGET = 0.5, 1.5
 
 MAKE = """
 import sys, torch
@@ -41,67 +47,76 @@ print(sum(p.numel() for p in model.parameters()))
 
 PY_LOAD = """
 import sys, time, torch
+sys.path.insert(0, sys.argv[1])
+import hornet_ref
+torch.set_num_threads(int(sys.argv[4]))
 t = time.perf_counter()
-sd = torch.load(sys.argv[1])
+model = hornet_ref.Classifier(hornet_ref.arch_spec(sys.argv[2]))
+model.load_state_dict(torch.load(sys.argv[3]))
 print(time.perf_counter() - t)
 """
-
-
-def run(cmd):
-    """Runs cmd; returns (stdout, peak RSS in bytes) of that process alone.
-
-    Linux carries the forking parent's peak RSS into a child's, so this driver
-    stays small: it never imports torch itself."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f'{cmd} failed ({proc.returncode}):\n{out}')
-    return out, usage.ru_maxrss * 1024
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--arch', default='base')
-    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--rounds', type=int, default=5, help='fresh processes per tool and format (median taken)')
+    parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--hornet-eval', default=os.path.join(REPO, 'build', 'bin', 'hornet-eval'))
     parser.add_argument('--work-dir', default=None, help='where to write the checkpoints (default: a temp dir)')
+    parser.add_argument('--json', default=os.path.join(REPO, 'build', 'bench', 'checkpoint_load.json'))
     parser.add_argument('--check', action='store_true', help='fail unless the targets are met')
     args = parser.parse_args()
 
     work = args.work_dir or tempfile.mkdtemp(prefix='hornet-bench-')
     os.makedirs(work, exist_ok=True)
+    reference = os.path.join(REPO, 'tests', 'reference')
     files = {'zip': os.path.join(work, f'{args.arch}_zip.pth'), 'legacy': os.path.join(work, f'{args.arch}_legacy.pth')}
-    out, _ = run([sys.executable, '-c', MAKE, os.path.join(REPO, 'tests', 'reference'), args.arch,
-                  files['zip'], files['legacy']])
+    out, _ = run_measured([sys.executable, '-c', MAKE, reference, args.arch, files['zip'], files['legacy']])
     params = int(out.strip().splitlines()[-1])
-    print(f'{args.arch}: {params / 1e6:.1f}M parameters; {args.repeats} fresh processes per tool and format; '
-          f'{os.cpu_count()} CPUs')
-    print(f'{"format":8} {"file MB":>8} {"torch.load s":>13} {"hornet s":>9} {"ratio":>6} '
-          f'{"hornet peak MB":>15} {"x file":>7} {"python peak MB":>15}')
+    env, pools = pool_env(args.threads)
+    print(f'{args.arch}: {params / 1e6:.1f}M parameters; {args.rounds} fresh processes per tool and format; '
+          + ', '.join(f'{k}={v}' for k, v in pools.items()) + f', --threads {args.threads}; {os.cpu_count()} CPUs')
+    print(f'{"format":8} {"file MB":>8} {"Python s":>9} {"hornet s":>9} {"ratio":>6} '
+          f'{"hornet peak MB":>15} {"x file":>7} {"Python peak MB":>15}')
+    results = {'command': ' '.join([os.path.basename(sys.executable)] + sys.argv), 'arch': args.arch,
+               'parameters': params, 'threads': args.threads, 'pools': pools, 'rounds': args.rounds, 'formats': {}}
     ok = True
     for fmt, path in files.items():
         size = os.path.getsize(path)
         py_t, hn_t, py_mem, hn_mem = [], [], [], []
-        for _ in range(args.repeats):
-            out, mem = run([sys.executable, '-c', PY_LOAD, path])
-            py_t.append(float(out.strip().splitlines()[-1]))
-            py_mem.append(mem)
-            out, mem = run([args.hornet_eval, '--arch', args.arch, '--checkpoint', path, '--threads', '1'])
-            hn_t.append(float(re.search(r' in ([0-9.]+) s ', out).group(1)))
-            hn_mem.append(mem)
+        for r in range(args.rounds):
+            runs = ['python', 'hornet'] if r % 2 == 0 else ['hornet', 'python']
+            for side in runs:
+                if side == 'python':
+                    out, mem = run_measured([sys.executable, '-c', PY_LOAD, reference, args.arch, path,
+                                             str(args.threads)], env)
+                    py_t.append(float(out.strip().splitlines()[-1]))
+                    py_mem.append(mem)
+                else:
+                    out, mem = run_measured([args.hornet_eval, '--arch', args.arch, '--checkpoint', path,
+                                             '--threads', str(args.threads)], env)
+                    hn_t.append(float(re.search(r' in ([0-9.]+) s ', out).group(1)))
+                    hn_mem.append(mem)
         py_s, hn_s = statistics.median(py_t), statistics.median(hn_t)
         peak = max(hn_mem)
-        print(f'{fmt:8} {size / 1e6:8.1f} {py_s:13.3f} {hn_s:9.3f} {hn_s / py_s:6.2f} '
+        print(f'{fmt:8} {size / 1e6:8.1f} {py_s:9.3f} {hn_s:9.3f} {hn_s / py_s:6.2f} '
               f'{peak / 1e6:15.1f} {peak / size:7.2f} {max(py_mem) / 1e6:15.1f}')
-        ok &= hn_s <= py_s and peak < 1.5 * size
+        met = hn_s <= TIME_TARGET * py_s and peak < MEMORY_TARGET * size
+        ok &= met
+        results['formats'][fmt] = {'file_bytes': size, 'python_seconds': py_t, 'hornet_seconds': hn_t,
+                                   'python_peak_bytes': py_mem, 'hornet_peak_bytes': hn_mem,
+                                   'median_python_seconds': py_s, 'median_hornet_seconds': hn_s,
+                                   'ratio': hn_s / py_s, 'hornet_peak_over_file': peak / size, 'targets_met': met}
+    print(f'targets: time <= {TIME_TARGET}x Python, hornet peak < {MEMORY_TARGET}x the file: '
+          f'{"met" if ok else "MISSED"}')
+    write_results(args.json, results)
     if args.work_dir is None:
         for path in files.values():
             os.remove(path)
         os.rmdir(work)
     if args.check and not ok:
-        raise SystemExit('targets not met: hornet must be no slower than torch.load, peak memory < 1.5x the file')
+        raise SystemExit('targets not met')
 
 
 if __name__ == '__main__':

@@ -54,9 +54,7 @@ images/s per worker (= per core with the default one worker per core).
 --check exits non-zero unless hornet reaches 2x the peer on train and 1.5x on eval.
 """
 import argparse
-import datetime
 import io
-import json
 import math
 import multiprocessing as mp
 import os
@@ -73,8 +71,8 @@ import time
 import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
+from bench_common import REPO, machine, pool_env, write_results
+
 SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data'
 PHOTOS = ['astronaut.png', 'chelsea.png', 'coffee.png', 'motorcycle_left.png', 'rocket.jpg',
           'hubble_deep_field.jpg', 'retina.jpg', 'motorcycle_right.png', 'ihc.png', 'color.png']
@@ -84,8 +82,7 @@ TARGETS = {'train': 2.0, 'eval': 1.5}
 # One thread per worker everywhere: LibTorch/OpenMP, BLAS, and OpenCV's
 # parallel_for_ (which hornet's warpAffine would otherwise spread over a TBB
 # pool). Set for hornet's process and the peer's processes alike.
-THREAD_ENV = {'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'OPENBLAS_NUM_THREADS': '1',
-              'OPENCV_FOR_THREADS_NUM': '1'}
+THREAD_ENV = pool_env(1, {})[1]
 
 # hornet's defaults (TrainPipelineOptions, RandAugmentOptions, RandomErasingOptions,
 # the bench's EvalPipelineOptions).
@@ -439,17 +436,6 @@ def hornet_run(binary, root, pipeline, workers, batch, batches):
 
 # ----- reporting ----------------------------------------------------------------------
 
-def machine():
-    model = 'unknown'
-    try:
-        with open('/proc/cpuinfo') as f:
-            model = next((line.split(':', 1)[1].strip() for line in f if line.startswith('model name')), model)
-    except OSError:
-        pass
-    return {'cpu_model': model, 'cpu_count': os.cpu_count(), 'usable_cores': len(os.sched_getaffinity(0)),
-            'kernel': platform.release()}
-
-
 def software():
     import importlib.metadata
     import PIL
@@ -458,10 +444,8 @@ def software():
         torch_version = importlib.metadata.version('torch')
     except importlib.metadata.PackageNotFoundError:
         torch_version = None
-    git = subprocess.run(['git', '-C', REPO, 'describe', '--always', '--dirty'], capture_output=True, text=True)
     return {'python': platform.python_version(), 'pillow': PIL.__version__, 'numpy': np.__version__,
-            'torch': torch_version,
-            'libjpeg_turbo': features.check_feature('libjpeg_turbo'), 'hornet_git': git.stdout.strip() or None}
+            'torch': torch_version, 'libjpeg_turbo': features.check_feature('libjpeg_turbo')}
 
 
 def main():
@@ -486,7 +470,6 @@ def main():
         raise SystemExit(f'{binary} not found: build hornet first (scripts/setup.sh)')
 
     result = {'command': shlex.join([sys.executable] + sys.argv),
-              'date_utc': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
               'machine': machine(), 'software': software(),
               'settings': {'images': args.images, 'batch_size': args.batch_size, 'warmup_images': args.batch_size,
                            'timed_images': batches * args.batch_size, 'workers': args.workers,
@@ -547,11 +530,7 @@ def main():
         print(f'{pipeline:8} {peer:12.1f} {ours:8.1f} {ours / peer:6.2f} {">= " + str(target):>7}'
               f'{"" if met else "  MISSED"}')
     result['targets_met'] = ok
-    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-    with open(args.json, 'w') as f:
-        json.dump(result, f, indent=2)
-        f.write('\n')
-    print(f'results: {args.json}')
+    write_results(args.json, result)
     if args.check and not ok:
         raise SystemExit('targets not met: hornet must reach 2x the peer on train and 1.5x on eval')
 
