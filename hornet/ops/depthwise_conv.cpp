@@ -1,13 +1,17 @@
 // Depthwise convolution on the CPU: forward, input gradient and weight/bias
 // gradients, one H x W plane at a time.
 //
-// Each plane is copied into a zero-bordered buffer so that every tap reads a
-// full row; the row loops then vectorise (the taps are unrolled for K = 3 and
-// 7). The input gradient is the same correlation with the kernel turned by 180
-// degrees. The weight gradient keeps one partial sum per tap and column, so
-// its inner loop vectorises too, and reduces them once per channel. Forward
-// work is split over planes, backward work over channels (a channel's weight
-// gradient gathers all its planes, so no two threads write the same sums).
+// Each plane is copied into a zero-bordered buffer of width Wp = W + K - 1
+// and then treated as one flat array: output element t = y * Wp + x needs
+// input elements t + i * Wp + j, so every tap is one long contiguous loop
+// (the Wp - W columns past each row's end are computed and dropped). On the
+// 14x14 and 7x7 planes of HorNet's later stages a per-row loop would be too
+// short to vectorise; the flat one is not. The input gradient is the same
+// correlation of the bordered output gradient with the kernel turned by 180
+// degrees, and the weight gradient a dot product per tap between the
+// bordered input and the output gradient (whose dropped columns read as
+// zeros in the bordered buffer). Forward work is split over planes, backward
+// work over channels, so no two threads write the same weight gradient.
 #include "hornet/ops/depthwise_conv.h"
 
 #include "hornet/ops/autocast.h"
@@ -25,92 +29,100 @@ namespace hornet::ops {
 
 namespace {
 
-// Built for AVX-512, AVX2 + FMA and the baseline; the loader picks one. (GCC
-// only: the clang builds are the sanitizer and fuzzing ones.)
+// Built for AVX-512, AVX2 and the baseline; the loader picks one by the CPU's
+// instruction-set flags ("arch=" clones would pick by CPU model, and fall back
+// to the baseline on models newer than the compiler). GCC only: the clang
+// builds are the sanitizer and fuzzing ones.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define HORNET_CPU_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#define HORNET_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define HORNET_CPU_CLONES
 #endif
 
-/// A plane with K/2 zeros on every side.
-struct PaddedPlane {
+/// A plane with K/2 zeros on every side, row width W + K - 1, and K - 1 more
+/// zeros at the end so that the flat loops may read past the last row.
+struct BorderedPlane {
   std::vector<float> data;
-  int64_t width = 0;  ///< W + K - 1
+  int64_t width = 0;
 
   void fill(const float* plane, int64_t h, int64_t w, int64_t k) {
     const int64_t p = k / 2;
     width = w + k - 1;
-    data.assign(static_cast<size_t>((h + k - 1) * width), 0.0f);
+    data.assign(static_cast<size_t>((h + k - 1) * width + k - 1), 0.0f);
     for (int64_t y = 0; y < h; ++y) {
       std::memcpy(data.data() + (y + p) * width + p, plane + y * w, static_cast<size_t>(w) * sizeof(float));
     }
   }
+  /// Element (0, 0) of the unbordered plane.
+  const float* origin(int64_t k) const { return data.data() + (k / 2) * width + k / 2; }
 };
 
 template <int K>
-[[gnu::always_inline]] inline void correlate_fixed(const float* __restrict in, int64_t in_width,
+[[gnu::always_inline]] inline void correlate_fixed(const float* __restrict in, int64_t width,
                                                    const float* __restrict w, float b, float* __restrict out,
-                                                   int64_t h, int64_t width) {
-  for (int64_t y = 0; y < h; ++y) {
-    float* __restrict o = out + y * width;
-    for (int64_t x = 0; x < width; ++x) o[x] = b;
-    for (int i = 0; i < K; ++i) {
-      const float* __restrict r = in + (y + i) * in_width;
-      const float* __restrict wi = w + i * K;
-      for (int64_t x = 0; x < width; ++x) {
-        float acc = o[x];
-        for (int j = 0; j < K; ++j) acc += wi[j] * r[x + j];
-        o[x] = acc;
-      }
+                                                   int64_t len) {
+  for (int64_t t = 0; t < len; ++t) out[t] = b;
+  for (int i = 0; i < K; ++i) {
+    const float* __restrict row = in + i * width;
+    const float* __restrict wi = w + i * K;
+    for (int64_t t = 0; t < len; ++t) {
+      float acc = out[t];
+      for (int j = 0; j < K; ++j) acc += wi[j] * row[t + j];
+      out[t] = acc;
     }
   }
 }
 
-[[gnu::always_inline]] inline void correlate_any(const float* __restrict in, int64_t in_width,
-                                                 const float* __restrict w, float b, float* __restrict out,
-                                                 int64_t h, int64_t width, int k) {
-  for (int64_t y = 0; y < h; ++y) {
-    float* __restrict o = out + y * width;
-    for (int64_t x = 0; x < width; ++x) o[x] = b;
-    for (int i = 0; i < k; ++i) {
-      const float* __restrict r = in + (y + i) * in_width;
-      for (int j = 0; j < k; ++j) {
-        const float wij = w[i * k + j];
-        for (int64_t x = 0; x < width; ++x) o[x] += wij * r[x + j];
-      }
-    }
-  }
-}
-
-/// out[y, x] = b + sum_ij w[i, j] * in[y + i, x + j], `in` padded by k - 1.
-HORNET_CPU_CLONES void correlate(const float* in, int64_t in_width, const float* w, float b, float* out, int64_t h,
-                                 int64_t width, int k) {
+/// out[t] = b + sum_ij w[i, j] * in[t + i * width + j] for t < len.
+HORNET_CPU_CLONES void correlate(const float* in, int64_t width, const float* w, float b, float* out, int64_t len,
+                                 int k) {
   switch (k) {
     case 3:
-      correlate_fixed<3>(in, in_width, w, b, out, h, width);
-      break;
+      correlate_fixed<3>(in, width, w, b, out, len);
+      return;
     case 7:
-      correlate_fixed<7>(in, in_width, w, b, out, h, width);
-      break;
+      correlate_fixed<7>(in, width, w, b, out, len);
+      return;
     default:
-      correlate_any(in, in_width, w, b, out, h, width, k);
+      for (int64_t t = 0; t < len; ++t) out[t] = b;
+      for (int i = 0; i < k; ++i) {
+        for (int j = 0; j < k; ++j) {
+          const float wij = w[i * k + j];
+          const float* __restrict src = in + i * width + j;
+          float* __restrict o = out;
+          for (int64_t t = 0; t < len; ++t) o[t] += wij * src[t];
+        }
+      }
   }
 }
 
-/// sums[(i * k + j) * width + x] += sum_y g[y, x] * in[y + i, x + j]; bias_sums[x] += sum_y g[y, x].
-HORNET_CPU_CLONES void accumulate_weight_grad(const float* in, int64_t in_width, const float* g, int64_t h,
-                                              int64_t width, int k, float* sums, float* bias_sums) {
-  for (int64_t y = 0; y < h; ++y) {
-    const float* __restrict gr = g + y * width;
-    float* __restrict bs = bias_sums;
-    for (int64_t x = 0; x < width; ++x) bs[x] += gr[x];
-    for (int i = 0; i < k; ++i) {
-      const float* __restrict r = in + (y + i) * in_width;
-      for (int j = 0; j < k; ++j) {
-        float* __restrict s = sums + (i * k + j) * width;
-        for (int64_t x = 0; x < width; ++x) s[x] += gr[x] * r[x + j];
+/// sums[i * k + j] += sum_t g[t] * in[t + i * width + j] and *bias_sum += sum_t g[t], t < len. The partial
+/// sums are kept in kLanes independent accumulators, which the compiler turns into vector registers.
+HORNET_CPU_CLONES void accumulate_weight_grad(const float* in, int64_t width, const float* g, int64_t len, int k,
+                                              float* sums, float* bias_sum) {
+  constexpr int kLanes = 16;
+  float bias_acc[kLanes] = {};
+  int64_t body = len - len % kLanes;
+  for (int64_t t = 0; t < body; t += kLanes) {
+    for (int l = 0; l < kLanes; ++l) bias_acc[l] += g[t + l];
+  }
+  float total = 0.0f;
+  for (int l = 0; l < kLanes; ++l) total += bias_acc[l];
+  for (int64_t t = body; t < len; ++t) total += g[t];
+  *bias_sum += total;
+
+  for (int i = 0; i < k; ++i) {
+    const float* __restrict row = in + i * width;
+    for (int j = 0; j < k; ++j) {
+      const float* __restrict src = row + j;
+      float acc[kLanes] = {};
+      for (int64_t t = 0; t < body; t += kLanes) {
+        for (int l = 0; l < kLanes; ++l) acc[l] += g[t + l] * src[t + l];
       }
+      float s = 0.0f;
+      for (int l = 0; l < kLanes; ++l) s += acc[l];
+      for (int64_t t = body; t < len; ++t) s += g[t] * src[t];
+      sums[i * k + j] += s;
     }
   }
 }
@@ -118,23 +130,34 @@ HORNET_CPU_CLONES void accumulate_weight_grad(const float* in, int64_t in_width,
 // Planes: [N, C, H, W] with unit stride along W and W along H.
 bool planes_contiguous(const at::Tensor& t) { return t.stride(3) == 1 && t.stride(2) == t.size(3); }
 
+/// Copies the first w of every `width` floats of `flat` (h rows) into `plane`.
+void drop_border_columns(const float* flat, int64_t width, int64_t h, int64_t w, float* plane) {
+  for (int64_t y = 0; y < h; ++y) {
+    std::memcpy(plane + y * w, flat + y * width, static_cast<size_t>(w) * sizeof(float));
+  }
+}
+
 at::Tensor forward_cpu(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias) {
   const auto x = planes_contiguous(input) ? input : input.contiguous();
   const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3), k = weight.size(3);
   auto out = at::empty({n, c, h, w}, x.options().memory_format(at::MemoryFormat::Contiguous));
   const auto wt = weight.contiguous();
+  const auto bt = bias.defined() ? bias.contiguous() : at::Tensor();
   const float* wp = wt.data_ptr<float>();
-  const float* bp = bias.defined() ? bias.contiguous().data_ptr<float>() : nullptr;
+  const float* bp = bt.defined() ? bt.data_ptr<float>() : nullptr;
   const float* xp = x.data_ptr<float>();
   float* op = out.data_ptr<float>();
   const int64_t sn = x.stride(0), sc = x.stride(1);
   at::parallel_for(0, n * c, 1, [&](int64_t begin, int64_t end) {
-    PaddedPlane padded;
+    BorderedPlane bordered;
+    std::vector<float> flat;
     for (int64_t q = begin; q < end; ++q) {
       const int64_t ni = q / c, ci = q % c;
-      padded.fill(xp + ni * sn + ci * sc, h, w, k);
-      correlate(padded.data.data(), padded.width, wp + ci * k * k, bp ? bp[ci] : 0.0f, op + q * h * w, h, w,
-                static_cast<int>(k));
+      bordered.fill(xp + ni * sn + ci * sc, h, w, k);
+      flat.resize(static_cast<size_t>(h * bordered.width));
+      correlate(bordered.data.data(), bordered.width, wp + ci * k * k, bp ? bp[ci] : 0.0f, flat.data(),
+                h * bordered.width, static_cast<int>(k));
+      drop_border_columns(flat.data(), bordered.width, h, w, op + q * h * w);
     }
   });
   return out;
@@ -152,8 +175,8 @@ Grads backward_cpu(const at::Tensor& grad_out, const at::Tensor& input, const at
   const auto wt = weight.contiguous();
   Grads out;
   if (need_input) out.input = at::empty({n, c, h, w}, g.options());
-  if (need_weight) out.weight = at::empty_like(wt);
-  if (need_bias) out.bias = at::empty({c}, g.options());
+  if (need_weight) out.weight = at::zeros_like(wt);
+  if (need_bias) out.bias = at::zeros({c}, g.options());
   const float* xp = x.data_ptr<float>();
   const float* gp = g.data_ptr<float>();
   const float* wp = wt.data_ptr<float>();
@@ -162,44 +185,35 @@ Grads backward_cpu(const at::Tensor& grad_out, const at::Tensor& input, const at
   float* gbp = need_bias ? out.bias.data_ptr<float>() : nullptr;
   const int64_t sn = x.stride(0), sc = x.stride(1), taps = k * k;
   at::parallel_for(0, c, 1, [&](int64_t begin, int64_t end) {
-    PaddedPlane padded;
-    std::vector<float> flipped(static_cast<size_t>(taps));
-    std::vector<float> sums, bias_sums;
+    BorderedPlane bordered_x, bordered_g;
+    std::vector<float> flipped(static_cast<size_t>(taps)), sums(static_cast<size_t>(taps)), flat;
     for (int64_t ci = begin; ci < end; ++ci) {
-      if (need_weight || need_bias) {
-        sums.assign(static_cast<size_t>(taps * w), 0.0f);
-        bias_sums.assign(static_cast<size_t>(w), 0.0f);
-        for (int64_t ni = 0; ni < n; ++ni) {
-          padded.fill(xp + ni * sn + ci * sc, h, w, k);
-          accumulate_weight_grad(padded.data.data(), padded.width, gp + (ni * c + ci) * h * w, h, w,
-                                 static_cast<int>(k), sums.data(), bias_sums.data());
+      for (int64_t t = 0; t < taps; ++t) flipped[static_cast<size_t>(t)] = wp[ci * taps + taps - 1 - t];
+      std::fill(sums.begin(), sums.end(), 0.0f);
+      float bias_sum = 0.0f;
+      for (int64_t ni = 0; ni < n; ++ni) {
+        const int64_t plane = (ni * c + ci) * h * w;
+        bordered_g.fill(gp + plane, h, w, k);
+        const int64_t len = h * bordered_g.width;
+        if (need_weight || need_bias) {
+          bordered_x.fill(xp + ni * sn + ci * sc, h, w, k);
+          accumulate_weight_grad(bordered_x.data.data(), bordered_x.width, bordered_g.origin(k), len,
+                                 static_cast<int>(k), sums.data(), &bias_sum);
         }
-        for (int64_t t = 0; t < taps && gwp; ++t) {
-          float s = 0.0f;
-          for (int64_t xi = 0; xi < w; ++xi) s += sums[static_cast<size_t>(t * w + xi)];
-          gwp[ci * taps + t] = s;
-        }
-        if (gbp) {
-          float s = 0.0f;
-          for (float v : bias_sums) s += v;
-          gbp[ci] = s;
-        }
-      }
-      if (need_input) {
-        for (int64_t t = 0; t < taps; ++t) flipped[static_cast<size_t>(t)] = wp[ci * taps + taps - 1 - t];
-        for (int64_t ni = 0; ni < n; ++ni) {
-          const int64_t plane = (ni * c + ci) * h * w;
-          padded.fill(gp + plane, h, w, k);
-          correlate(padded.data.data(), padded.width, flipped.data(), 0.0f, gip + plane, h, w, static_cast<int>(k));
+        if (need_input) {
+          flat.resize(static_cast<size_t>(len));
+          correlate(bordered_g.data.data(), bordered_g.width, flipped.data(), 0.0f, flat.data(), len,
+                    static_cast<int>(k));
+          drop_border_columns(flat.data(), bordered_g.width, h, w, gip + plane);
         }
       }
+      if (gwp) std::copy(sums.begin(), sums.end(), gwp + ci * taps);
+      if (gbp) gbp[ci] = bias_sum;
     }
   });
   return out;
 }
 
-// Autograd's apply() cannot take an undefined tensor: no bias travels as an
-// empty one.
 class DepthwiseConv2dFunction : public torch::autograd::Function<DepthwiseConv2dFunction> {
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,

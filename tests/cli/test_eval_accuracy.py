@@ -23,14 +23,16 @@ BIN, WORK = sys.argv[1], sys.argv[2]
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
 data = os.path.join(WORK, 'data')
-subprocess.run([os.path.join(BIN, 'hornet-data'), 'make-toy', data, '--classes', '4', '--train-per-class', '24',
-                '--val-per-class', '10', '--size', '48'], check=True, capture_output=True)
+# 8 classes, so that top-5 is not 100% by construction.
+CLASSES = 8
+subprocess.run([os.path.join(BIN, 'hornet-data'), 'make-toy', data, '--classes', str(CLASSES), '--train-per-class',
+                '12', '--val-per-class', '6', '--size', '48'], check=True, capture_output=True)
 arch = dict(base_dim=8, depths=[1, 1, 1, 1], orders=[2, 3, 4, 5], mixers=[('dw', 7), ('dw', 7), ('gf', 3, 2), ('gf', 2, 1)])
 config = os.path.join(WORK, 'eval.yaml')
 with open(config, 'w') as f:
     f.write(f"""model:
   arch: {{base_dim: 8, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf3x2, gf2x1], image_size: 48}}
-  num_classes: 4
+  num_classes: {CLASSES}
 data:
   train: {{root: {data}/train, batch_size: 16, workers: 2, pipeline: {{size: 48}}}}
   val: {{root: {data}/val, batch_size: 7, workers: 2, pipeline: {{resize: 54, crop: 48}}}}
@@ -86,7 +88,7 @@ for tag, extra in [('hornet_raw', []), ('hornet_ema', ['--use-ema'])]:
 
 # 2. A checkpoint Python wrote, from the reference model.
 torch.manual_seed(0)
-model = hornet_ref.Classifier(arch, 4)
+model = hornet_ref.Classifier(arch, CLASSES)
 hornet_ref.randomize_(model, torch.Generator().manual_seed(4))
 model.eval()
 python_ckpt = os.path.join(WORK, 'python.pth')
@@ -115,6 +117,8 @@ if result is not None:
         failures.append(f'python checkpoint: logits differ from the reference by {err}')
     if abs(top1 - result['top1']) > 1e-9 or abs(top5 - result['top5']) > 1e-9:
         failures.append('python checkpoint: accuracies differ')
+    if not 0 < top5 < 100:
+        failures.append(f'python checkpoint: top-5 {top5} says nothing (the model is random over {CLASSES} classes)')
 
     # The same model and test pipeline classifying files: hornet-eval CONFIG --predict.
     pred = os.path.join(WORK, 'predict.npy')

@@ -88,13 +88,22 @@ else:
 
 a = torch.load(os.path.join(reference, 'last.pth'))
 b = torch.load(os.path.join(killed, 'last.pth'))
+# Both ways round: a key only one run has is a difference too.
 for key in ('state_dict', 'ema_state_dict'):
-    for name, t in a[key].items():
+    if set(a[key]) != set(b[key]):
+        failures.append(f'{key}: keys differ: {sorted(set(a[key]) ^ set(b[key]))[:5]}')
+    for name in set(a[key]) & set(b[key]):
+        t = a[key][name]
         if not torch.equal(t, b[key][name]):
             failures.append(f'{key}.{name} differs (max {(t.float() - b[key][name].float()).abs().max()})')
-for idx, st in a['optimizer']['state'].items():
-    for name in ('exp_avg', 'exp_avg_sq', 'step'):
-        if not torch.equal(st[name], b['optimizer']['state'][idx][name]):
+state_a, state_b = a['optimizer']['state'], b['optimizer']['state']
+if set(state_a) != set(state_b):
+    failures.append(f'optimizer state: parameter indices differ: {sorted(set(state_a) ^ set(state_b))[:5]}')
+for idx in set(state_a) & set(state_b):
+    if set(state_a[idx]) != set(state_b[idx]):
+        failures.append(f'optimizer state {idx}: entries differ: {set(state_a[idx]) ^ set(state_b[idx])}')
+    for name in set(state_a[idx]) & set(state_b[idx]):
+        if not torch.equal(state_a[idx][name], state_b[idx][name]):
             failures.append(f'optimizer state {idx}.{name} differs')
 for key in ('epoch', 'step', 'iter'):
     if a['meta'][key] != b['meta'][key]:

@@ -115,14 +115,21 @@ TEST_CASE("eval pipeline: ResizeEdge and CenterCrop arithmetic", "[data][pipelin
   CHECK(c.at<cv::Vec3b>(0, 0)[0] == 34);
   CHECK(c.at<cv::Vec3b>(0, 0)[1] == 36);
   REQUIRE_THROWS_WITH(center_crop(img, 300, 224), Contains("smaller than the crop"));
-  // The official >= 384 protocol: a square resize, no crop.
+}
+
+TEST_CASE("eval pipeline: the official 384 protocol, a square bicubic resize, bit-exact", "[data][pipeline]") {
   EvalPipelineOptions square;
   square.square_resize = true;
   square.crop = 384;
+  const auto transform = make_eval_transform(square);
   Rng rng;
-  const auto out = make_eval_transform(square)->apply(io::read_file(images() + "chelsea_451x300.jpg"), rng);
-  CHECK(out.cols == 384);
-  CHECK(out.rows == 384);
+  for (const auto& name : kPhotos) {
+    INFO(name);
+    const auto got = image_to_tensor(transform->apply(io::read_file(images() + name), rng));
+    const auto expected = io::read_npy(images() + stem(name) + ".square384.npy");
+    REQUIRE(got.sizes() == expected.sizes());
+    CHECK(differing(got, expected) == 0);
+  }
 }
 
 TEST_CASE("decode: broken files are clear errors, truncated JPEGs decode with a warning", "[data][decode][errors]") {

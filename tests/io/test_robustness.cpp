@@ -193,11 +193,11 @@ TEST_CASE("robustness: tensors rebuilt over tensors and impossible storage sizes
   };
   // A 0-d view used as the storage of another view.
   const std::string inner = rebuild + storage("K\x04") + "K\x00))tR"s;
-  const std::string nested = "\x80\x02"s + rebuild + "(" + inner + "K\x00K\x01\x85K\x01\x85tR.";
+  const std::string nested = "\x80\x02"s + rebuild + "(" + inner + "K\x00K\x01\x85K\x01\x85tR."s;
   CHECK_THAT(try_load(write_zip("nested.pth", nested, 16)), Contains("expected a storage"));
   // 2^62 + 1 floats would overflow the byte count.
   const std::string huge = "\x80\x02"s + rebuild + storage("\x8a\x08"s + le((uint64_t{1} << 62) + 1, 8)) +
-                           "K\x00M" + le(1000, 2) + "\x85K\x01\x85tR.";
+                           "K\x00M"s + le(1000, 2) + "\x85K\x01\x85tR.";
   CHECK_THAT(try_load(write_zip("huge.pth", huge, 4)), Contains("impossible"));
 }
 

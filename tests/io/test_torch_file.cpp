@@ -22,7 +22,16 @@ const py::Value& item(const py::Value& dict, const std::string& key) {
   return *v;
 }
 
-torch::Tensor arange_as(torch::ScalarType dtype) { return torch::arange(24).reshape({2, 3, 4}).to(dtype); }
+// arange(24) as (2, 3, 4); complex dtypes get the imaginary part -a/2 - 1, so
+// that a reader dropping or swapping it is caught.
+torch::Tensor arange_as(torch::ScalarType dtype) {
+  const auto a = torch::arange(24).reshape({2, 3, 4});
+  if (dtype == torch::kComplexFloat || dtype == torch::kComplexDouble) {
+    const auto real = a.to(dtype == torch::kComplexFloat ? torch::kFloat32 : torch::kFloat64);
+    return torch::complex(real, -0.5 * real - 1);
+  }
+  return a.to(dtype);
+}
 
 std::string checkpoint(const std::string& name) { return test::fixture_dir() + "/checkpoints/" + name + ".pth"; }
 
@@ -36,7 +45,7 @@ void check_objects(const TorchFile& file) {
       {"float32", torch::kFloat32}, {"float64", torch::kFloat64},   {"float16", torch::kFloat16},
       {"bfloat16", torch::kBFloat16}, {"int8", torch::kInt8},       {"int16", torch::kInt16},
       {"int32", torch::kInt32},     {"int64", torch::kInt64},       {"uint8", torch::kUInt8},
-      {"complex64", torch::kComplexFloat}};
+      {"complex64", torch::kComplexFloat}, {"complex128", torch::kComplexDouble}};
   for (const auto& [name, dtype] : dtypes) {
     INFO(name);
     const auto t = file.load(item(tensors, name));
@@ -163,7 +172,7 @@ TEST_CASE("torch.save: Python reads what hornet writes", "[io][torch_file]") {
       {"float32", torch::kFloat32}, {"float64", torch::kFloat64},   {"float16", torch::kFloat16},
       {"bfloat16", torch::kBFloat16}, {"int8", torch::kInt8},       {"int16", torch::kInt16},
       {"int32", torch::kInt32},     {"int64", torch::kInt64},       {"uint8", torch::kUInt8},
-      {"complex64", torch::kComplexFloat}};
+      {"complex64", torch::kComplexFloat}, {"complex128", torch::kComplexDouble}};
   for (const auto& [name, dtype] : dtypes) doc.set(tensors, name, doc.make_tensor(arange_as(dtype)));
   doc.set(tensors, "bool", doc.make_tensor(torch::arange(24).reshape({2, 3, 4}).remainder(3).eq(0)));
   doc.set(root, "tensors", tensors);

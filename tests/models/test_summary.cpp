@@ -32,14 +32,16 @@ TEST_CASE("summary: parameter counts equal the published ones", "[models][summar
   }
 }
 
-TEST_CASE("summary: FLOPs within 1% of the metafile", "[models][summary]") {
+TEST_CASE("summary: FLOPs within 0.2% of the metafile", "[models][summary]") {
   for (const auto& p : kMetafile) {
     if (!p.flops) continue;
     // MACs need no weights: count on the module tree of a built model.
     const auto s = summarize(arch_by_name(p.arch));
     const double rel = std::abs(static_cast<double>(s.macs - p.flops)) / static_cast<double>(p.flops);
     INFO(p.arch << ": " << s.macs << " vs metafile " << p.flops << " (" << rel * 100 << "%)");
-    CHECK(rel < 0.01);
+    // The metafile counts a little more than the convolutions and linear
+    // layers (0.10-0.20% here); the README promises 0.2%.
+    CHECK(rel < 0.002);
   }
 }
 

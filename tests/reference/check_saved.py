@@ -41,6 +41,10 @@ def check_zip_layout(path):
 
 
 def arange(dtype):
+    """arange(24) as (2, 3, 4); complex dtypes with imaginary part -a/2 - 1."""
+    if dtype.is_complex:
+        real = torch.arange(24).reshape(2, 3, 4).to(torch.float32 if dtype == torch.complex64 else torch.float64)
+        return torch.complex(real, -0.5 * real - 1)
     return torch.arange(24).reshape(2, 3, 4).to(dtype)
 
 
@@ -49,7 +53,8 @@ def check_written(path):
     obj = torch.load(path)
     expect = {'float32': torch.float32, 'float64': torch.float64, 'float16': torch.float16,
               'bfloat16': torch.bfloat16, 'int8': torch.int8, 'int16': torch.int16, 'int32': torch.int32,
-              'int64': torch.int64, 'uint8': torch.uint8, 'bool': torch.bool, 'complex64': torch.complex64}
+              'int64': torch.int64, 'uint8': torch.uint8, 'bool': torch.bool, 'complex64': torch.complex64,
+              'complex128': torch.complex128}
     for name, dtype in expect.items():
         t = obj['tensors'][name]
         want = arange(torch.int64) % 3 == 0 if dtype == torch.bool else arange(dtype)

@@ -196,15 +196,17 @@ _register_as_mmengine()
 
 def checkpoint_objects():
     """The object tree every checkpoint fixture holds. Tensors are arange(24)
-    in (2, 3, 4) in each dtype, so the C++ side can rebuild them by hand."""
+    in (2, 3, 4) in each dtype (complex ones with imaginary part -a/2 - 1), so
+    the C++ side can rebuild them by hand."""
     import argparse
     import collections
     arange = torch.arange(24).reshape(2, 3, 4)
     tensors = {name: arange.to(dtype) for name, dtype in [
         ('float32', torch.float32), ('float64', torch.float64), ('float16', torch.float16),
         ('bfloat16', torch.bfloat16), ('int8', torch.int8), ('int16', torch.int16),
-        ('int32', torch.int32), ('int64', torch.int64), ('uint8', torch.uint8),
-        ('complex64', torch.complex64)]}
+        ('int32', torch.int32), ('int64', torch.int64), ('uint8', torch.uint8)]}
+    for name, dtype in [('complex64', torch.float32), ('complex128', torch.float64)]:
+        tensors[name] = torch.complex(arange.to(dtype), -0.5 * arange.to(dtype) - 1)
     tensors['bool'] = arange % 3 == 0
     base = arange.float()
     views = {
@@ -373,6 +375,16 @@ def mmpretrain_eval(data):
     return np.ascontiguousarray(bgr[..., ::-1]), rgb, normed.numpy()
 
 
+def square_eval(data, size=384):
+    """The official protocol at 384 and above: the whole image resized to a
+    square with Pillow's bicubic filter, no crop. Returns RGB uint8 HWC."""
+    import cv2
+    from PIL import Image
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    resized = np.array(Image.fromarray(bgr).resize((size, size), Image.BICUBIC))
+    return np.ascontiguousarray(resized[..., ::-1])
+
+
 def make_image_cases(out_dir):
     """Photographs (scikit-image's data set) as JPEGs of varied and odd sizes, a
     grayscale one, a CMYK one, EXIF-rotated ones and a PNG named .JPEG, each with
@@ -418,6 +430,7 @@ def make_image_cases(out_dir):
         np.save(os.path.join(out_dir, stem + '.decoded.npy'), decoded)
         np.save(os.path.join(out_dir, stem + '.crop.npy'), crop)
         np.save(os.path.join(out_dir, stem + '.normalized.npy'), normed)
+        np.save(os.path.join(out_dir, stem + '.square384.npy'), square_eval(data))
     # Broken files, as real datasets hold them.
     broken = os.path.join(out_dir, 'broken')
     os.makedirs(broken, exist_ok=True)
