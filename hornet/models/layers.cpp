@@ -1,6 +1,8 @@
 // HorNetLayerNorm, LayerScale and DropPath (docs/model.md §3-§5).
 #include "hornet/models/layers.h"
 
+#include "hornet/ops/channel_layer_norm.h"
+
 #include <sstream>
 #include <stdexcept>
 
@@ -71,13 +73,7 @@ torch::Tensor HorNetLayerNormImpl::forward(const torch::Tensor& x) {
     return torch::layer_norm(x, {c}, weight, bias, options.eps());
   }
   check_input(x, "HorNetLayerNorm(channels_first)", 4, 1, c);
-  // The reference writes this out by hand (biased variance, / sqrt rather than
-  // rsqrt); keeping the same op sequence keeps results equal to the last ulp.
-  const auto u = x.mean(1, /*keepdim=*/true);
-  const auto centered = x - u;
-  const auto s = centered.pow(2).mean(1, /*keepdim=*/true);
-  const auto y = centered / torch::sqrt(s + options.eps());
-  return weight.view({-1, 1, 1}) * y + bias.view({-1, 1, 1});
+  return ops::layer_norm_channels_first(x, weight, bias, options.eps());
 }
 
 // ----- LayerScale -----------------------------------------------------------

@@ -15,6 +15,7 @@
 #include "hornet/ops/depthwise_conv.h"
 
 #include "hornet/ops/autocast.h"
+#include "hornet/ops/cpu_clones.h"
 
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
@@ -28,16 +29,6 @@
 namespace hornet::ops {
 
 namespace {
-
-// Built for AVX-512, AVX2 and the baseline; the loader picks one by the CPU's
-// instruction-set flags ("arch=" clones would pick by CPU model, and fall back
-// to the baseline on models newer than the compiler). GCC only: the clang
-// builds are the sanitizer and fuzzing ones.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define HORNET_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define HORNET_CPU_CLONES
-#endif
 
 /// A plane with K/2 zeros on every side, row width W + K - 1, and K - 1 more
 /// zeros at the end so that the flat loops may read past the last row.
