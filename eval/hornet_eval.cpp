@@ -132,10 +132,12 @@ int main(int argc, char** argv) {
       options.class_map = class_map;
       options.image_size = image_size;
       auto loaded = models::classifier_from_checkpoint(arch, checkpoint, options);
-      std::printf("loaded %zu tensors from %s (%s layout) in %.3f s into %s, %lld classes\n", loaded.report.loaded,
-                  loaded.source.c_str(), loaded.layout == models::KeyLayout::kOfficial ? "official" : "mmpretrain",
-                  loaded.load_seconds, loaded.model->arch().mixers_str().c_str(),
-                  static_cast<long long>(loaded.model->num_classes()));
+      std::printf("loaded %zu tensors from %s (%s layout) in %.3f s into %s, %lld classes (CRC-32 checks: %.3f s "
+                  "of thread time)\n",
+                  loaded.report.loaded, loaded.source.c_str(),
+                  loaded.layout == models::KeyLayout::kOfficial ? "official" : "mmpretrain", loaded.load_seconds,
+                  loaded.model->arch().mixers_str().c_str(), static_cast<long long>(loaded.model->num_classes()),
+                  loaded.crc_seconds);
       if (!loaded.report.adapted.empty()) std::printf("%s\n", loaded.report.str().c_str());
       if (!predict.empty()) {
         const int64_t size = image_size > 0 ? image_size : loaded.model->arch().input_size;

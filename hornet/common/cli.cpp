@@ -3,22 +3,13 @@
 #include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
-#include <malloc.h>
-
 #include <iostream>
 #include <stdexcept>
 #include <thread>
 
 namespace hornet::common {
 
-void keep_freed_memory() {
-  constexpr int kOneGiB = 1 << 30;
-  mallopt(M_MMAP_THRESHOLD, kOneGiB);
-  mallopt(M_TRIM_THRESHOLD, kOneGiB);
-}
-
 int run_command(const std::string& tool, const std::function<int()>& body) {
-  keep_freed_memory();
   try {
     return body();
   } catch (const c10::Error& e) {

@@ -1,5 +1,6 @@
 #include "hornet/engine/evaluate.h"
 
+#include "hornet/common/allocator.h"
 #include "hornet/data/batch.h"
 #include "hornet/common/cli.h"
 #include "hornet/engine/loss.h"
@@ -13,6 +14,7 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
   const torch::Tensor reference = model.parameters().front();
   const auto device = reference.device();
   model.eval();
+  common::keep_freed_memory();
   torch::NoGradGuard no_grad;
   EvalResult r;
   int64_t top1 = 0, top5 = 0;

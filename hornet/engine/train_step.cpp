@@ -1,5 +1,6 @@
 #include "hornet/engine/train_step.h"
 
+#include "hornet/common/allocator.h"
 #include "hornet/engine/loss.h"
 #include "hornet/ops/autocast.h"
 
@@ -31,6 +32,7 @@ TrainStep::TrainStep(models::ImageClassifier model, const config::ExperimentConf
   if (amp == AmpMode::kFp16 && !first.is_cuda()) {
     throw std::invalid_argument("fp16 autocast needs a CUDA device; use bf16 on the CPU");
   }
+  common::keep_freed_memory();
 }
 
 void TrainStep::start_epoch() {

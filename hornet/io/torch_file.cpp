@@ -2,6 +2,7 @@
 #include "hornet/io/torch_file.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -307,6 +308,7 @@ const TorchFile::StorageLocation& TorchFile::locate(const py::TensorRef& ref) co
 
 void TorchFile::verify(const StorageLocation& loc, const void* whole) const {
   if (loc.record.empty() || loc.verified->load(std::memory_order_acquire)) return;
+  const auto start = std::chrono::steady_clock::now();
   uint32_t crc = 0;
   if (whole) {
     crc = crc32(whole, static_cast<size_t>(loc.nbytes));
@@ -326,6 +328,8 @@ void TorchFile::verify(const StorageLocation& loc, const void* whole) const {
     corrupt(path(), "record '" + loc.record + "' fails its CRC-32 check" + detail + "; the file is corrupt");
   }
   loc.verified->store(true, std::memory_order_release);
+  crc_nanoseconds_ += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+                          .count();
 }
 
 torch::Tensor TorchFile::load(const py::Value& tensor) const {

@@ -46,6 +46,9 @@ class TorchFile {
   /// share it, as in Python), so the tree can be edited and saved.
   void load_all();
 
+  /// Thread time spent checking record CRC-32s so far, in seconds.
+  double crc_seconds() const { return static_cast<double>(crc_nanoseconds_.load()) * 1e-9; }
+
  private:
   void open_zip();
   void open_legacy();
@@ -73,6 +76,7 @@ class TorchFile {
   py::Document doc_;
   std::map<std::string, c10::ScalarType> storage_types_;  // legacy: dtype per storage key
   std::map<std::string, StorageLocation> storages_;
+  mutable std::atomic<int64_t> crc_nanoseconds_{0};
 };
 
 struct SaveOptions {

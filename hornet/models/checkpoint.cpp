@@ -303,6 +303,7 @@ LoadedClassifier classifier_from_checkpoint(const ArchSpec& zoo_arch, const std:
   for (const auto& w : weights.tensors) names.push_back(w.first);
   out.layout = detect_layout(names);
   out.load_seconds = std::chrono::duration<double>(done - start).count();
+  out.crc_seconds = file.crc_seconds();
   return out;
 }
 

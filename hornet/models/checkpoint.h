@@ -80,6 +80,7 @@ struct LoadedClassifier {
   std::string source;         ///< where the weights were in the file
   KeyLayout layout = KeyLayout::kMmpretrain;
   double load_seconds = 0.0;  ///< file opened -> model built and filled, ready for a forward pass
+  double crc_seconds = 0.0;   ///< thread time of the CRC-32 checks within it (zip files only)
 };
 
 /// Builds the zoo arch `arch_name` shaped by the checkpoint (GF filter sizes,
