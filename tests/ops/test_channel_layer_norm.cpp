@@ -3,15 +3,14 @@
 // on sizes that leave partial blocks and partial vector lanes.
 #include "hornet/ops/autocast.h"
 #include "hornet/ops/channel_layer_norm.h"
+#include "support/op_check.h"
 
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
 namespace {
 
-double rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kFloat64) - b).abs().max().item<double>() / std::max(1e-12, b.abs().max().item<double>());
-}
+using hornet::test::max_rel_diff;
 
 torch::Tensor formula(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, double eps) {
   const auto u = x.mean(1, true);
@@ -41,15 +40,15 @@ void check(int64_t n, int64_t c, int64_t h, int64_t w, double offset, double spr
   const auto ref = formula(x64, w64, b64, 1e-6);
   const auto op_by_op = formula(x32, w32, b32, 1e-6);
   const auto bound = [](double float_error, double floor) { return std::max(floor, 2.0 * float_error); };
-  CHECK(rel_diff(y, ref) <= bound(rel_diff(op_by_op, ref), 1e-5));
+  CHECK(max_rel_diff(y, ref) <= bound(max_rel_diff(op_by_op, ref), 1e-5));
 
   const auto g = torch::randn({n, c, h, w}, torch::kFloat64);
   (y * g.to(torch::kFloat32)).sum().backward();
   (ref * g).sum().backward();
   (op_by_op * g.to(torch::kFloat32)).sum().backward();
-  CHECK(rel_diff(x.grad(), x64.grad()) <= bound(rel_diff(x32.grad(), x64.grad()), 1e-4));
-  CHECK(rel_diff(wt.grad(), w64.grad()) <= bound(rel_diff(w32.grad(), w64.grad()), 1e-5));
-  CHECK(rel_diff(bt.grad(), b64.grad()) <= bound(rel_diff(b32.grad(), b64.grad()), 1e-5));
+  CHECK(max_rel_diff(x.grad(), x64.grad()) <= bound(max_rel_diff(x32.grad(), x64.grad()), 1e-4));
+  CHECK(max_rel_diff(wt.grad(), w64.grad()) <= bound(max_rel_diff(w32.grad(), w64.grad()), 1e-5));
+  CHECK(max_rel_diff(bt.grad(), b64.grad()) <= bound(max_rel_diff(b32.grad(), b64.grad()), 1e-5));
 }
 
 }  // namespace

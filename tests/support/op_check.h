@@ -1,0 +1,24 @@
+// Checking a hornet op against the LibTorch computation it replaces: values
+// and first-order gradients.
+#pragma once
+
+#include <torch/types.h>
+
+#include <functional>
+#include <vector>
+
+namespace hornet::test {
+
+/// max |a - b| / max |b|, in double precision.
+double max_rel_diff(const torch::Tensor& a, const torch::Tensor& b);
+
+using TensorFn = std::function<torch::Tensor(const std::vector<torch::Tensor>&)>;
+
+/// Runs `ours` and `reference` on separate leaf copies of `inputs` (undefined
+/// entries stay undefined), backpropagates one random output gradient through
+/// both, and CHECKs that the outputs and every defined input's gradient agree
+/// within `tolerance`, relative to the reference's largest magnitude.
+void check_against_reference(const TensorFn& ours, const TensorFn& reference, const std::vector<torch::Tensor>& inputs,
+                             double tolerance);
+
+}  // namespace hornet::test
