@@ -142,12 +142,15 @@ cv::Mat pillow_resize_crop(const cv::Mat& src, int width, int height, const cv::
     const int first = need_v ? cv.bounds[0] : crop.y;
     const int last = need_v ? cv.bounds[2 * (crop.height - 1)] + cv.bounds[2 * (crop.height - 1) + 1]
                             : crop.y + crop.height;
+    // ... and only the columns the window's horizontal weights read.
+    const int first_col = ch.bounds[0];
+    const int last_col = ch.bounds[2 * (crop.width - 1)] + ch.bounds[2 * (crop.width - 1) + 1];
     // The horizontal pass is the vertical one on the transposed image: the
     // same sums and roundings, but over contiguous memory.
     cv::Mat transposed, tmp;
-    cv::transpose(src.rowRange(first, last), transposed);
+    cv::transpose(src(cv::Range(first, last), cv::Range(first_col, last_col)), transposed);
     cv::Mat across(crop.width, transposed.cols, src.type());
-    vertical(transposed, across, 0, ch);
+    vertical(transposed, across, first_col, ch);
     cv::transpose(across, tmp);
     cur = tmp;
     row_shift = first;

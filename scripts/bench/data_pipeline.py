@@ -450,11 +450,11 @@ def software():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--images', type=int, default=384, help='JPEGs to make (>= 2 batches)')
+    parser.add_argument('--images', type=int, default=1024, help='JPEGs to make (>= 2 batches)')
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--workers', type=int, default=len(os.sched_getaffinity(0)),
                         help='hornet loader threads = peer processes (default: one per usable core)')
-    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--bin-dir', default=os.path.join(REPO, 'build', 'bin'))
     parser.add_argument('--json', default=os.path.join(REPO, 'build', 'bench', 'data_pipeline.json'),
                         help='results file')
