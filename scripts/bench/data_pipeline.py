@@ -48,8 +48,8 @@ largest thread count seen in each process recorded; each run in fresh
 processes, the two sides alternating which goes first; --rounds rounds, median
 images/s per worker (= per core with the default one worker per core).
 
-    /usr/bin/python3 scripts/bench/data_pipeline.py [--images 384] [--batch-size 32]
-        [--workers N] [--rounds 3] [--json PATH] [--decode-ceiling] [--check]
+    /usr/bin/python3 scripts/bench/data_pipeline.py [--images 1024] [--batch-size 32]
+        [--workers N] [--rounds 5] [--json PATH] [--decode-ceiling] [--check]
 
 --check exits non-zero unless hornet reaches 2x the peer on train and 1.5x on eval.
 """
