@@ -73,12 +73,8 @@ Coefficients precompute(int in_size, int out_size, Interpolation filter) {
   return c;
 }
 
-inline uint8_t clip8(int32_t v) {
-  v >>= kPrecisionBits;
-  return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
-}
-
-// Compiled for AVX2 as well as the baseline; the loader picks at run time.
+// Compiled for AVX2 as well as the baseline; the loader picks at run time by
+// the CPU's flags. (Integer sums: every clone gives the same bytes.)
 __attribute__((target_clones("avx2", "default")))
 void vertical(const cv::Mat& in, cv::Mat& out, int row_shift, const Coefficients& c) {
   const int width = in.cols * in.channels();
