@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target (pickle, zip, torch.save files, .npy) for a bounded
-# time, seeded from the corpus in tests/fuzz/corpus/<target>/ (written
-# by tests/fuzz/make_corpus.py). New inputs go to build-sanitize/fuzz/corpus_<target>/;
-# that corpus is only read. Any crash, leak, timeout or sanitizer report
+# time, seeded from the committed corpus in tests/fuzz/corpus/<target>/ (written
+# by tests/fuzz/make_corpus.py), which is only read: new inputs go to
+# build-sanitize/fuzz/corpus_<target>/. Any crash, leak, timeout or sanitizer report
 # fails the run; libFuzzer leaves the input in build-sanitize/fuzz/.
 #   scripts/fuzz.sh [seconds per target, default 15]
 set -euo pipefail
