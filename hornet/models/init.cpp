@@ -1,7 +1,6 @@
 // Official HorNet initialisation (docs/model.md §9).
 #include "hornet/models/init.h"
 
-#include <torch/nn/module.h>
 #include "hornet/models/primitives.h"
 
 #include <torch/nn/module.h>

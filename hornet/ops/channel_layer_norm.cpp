@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
 namespace hornet::ops {
 

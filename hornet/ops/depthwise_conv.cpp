@@ -19,11 +19,9 @@
 
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
-#include <torch/nn/functional/conv.h>
 
 #include <algorithm>
 #include <cstring>
-#include <stdexcept>
 #include <vector>
 
 namespace hornet::ops {

@@ -93,8 +93,8 @@ def main():
     cpu = machine()
     forced_core = 'SkylakeX' if cpu['avx512f'] else 'Haswell' if cpu['avx2'] else None
     variants = [('python', {})]
-    if forced_core and default_core.lower() != forced_core.lower() and default_core not in ('SkylakeX', 'Cooperlake',
-                                                                                              'SapphireRapids'):
+    # Only when OpenBLAS settled for less than the instruction set allows.
+    if forced_core and default_core not in (forced_core, 'SkylakeX', 'Cooperlake', 'SapphireRapids'):
         variants.append((f'python, OpenBLAS {forced_core}', {'OPENBLAS_CORETYPE': forced_core}))
     print(f'{args.arch} training step, batch {args.batch} at {args.size}; {args.rounds} rounds x {args.steps} steps '
           f'after {WARMUP} warm-up; {cpu["cpu_model"]}, {os.cpu_count()} CPUs; OpenBLAS picks {default_core} here')
