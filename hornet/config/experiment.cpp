@@ -126,6 +126,7 @@ ExperimentConfig parse_experiment(const Config& config) {
     auto train = data.section("train");
     e.train.dataset = parse_dataset(train);
     e.train.batch_size = train.get<int64_t>("batch_size", e.train.batch_size);
+    e.train.expected_size = train.get<int64_t>("expected_size", e.train.expected_size);
     e.train.workers = static_cast<int>(train.get<int64_t>("workers", e.train.workers));
     e.train.prefetch = static_cast<int>(train.get<int64_t>("prefetch", e.train.prefetch));
     auto pipeline = train.section("pipeline");
@@ -163,7 +164,12 @@ ExperimentConfig parse_experiment(const Config& config) {
   e.optim.eps = optim.get<double>("eps", e.optim.eps);
   e.optim.layer_decay = optim.get<double>("layer_decay", e.optim.layer_decay);
   e.optim.clip_grad = optim.get<double>("clip_grad", e.optim.clip_grad);
-  e.optim.accumulation = optim.get<int64_t>("accumulation", e.optim.accumulation);
+  if (optim.has("accumulation")) {
+    throw ConfigError(config.origin("optim.accumulation") +
+                      ": optim.accumulation is derived, not set: give the images per optimizer step over all devices "
+                      "as optim.total_batch, and the per-device micro-batch as data.train.batch_size");
+  }
+  e.optim.total_batch = optim.get<int64_t>("total_batch", e.optim.total_batch);
   e.optim.base_batch_size = optim.get<int64_t>("base_batch_size", e.optim.base_batch_size);
   optim.finish();
 
@@ -199,6 +205,12 @@ ExperimentConfig parse_experiment(const Config& config) {
   e.runtime.load_from_ema = rt.get<bool>("load_from_ema", e.runtime.load_from_ema);
   e.runtime.class_map = rt.get<std::string>("class_map", e.runtime.class_map);
   rt.finish();
+
+  auto dist = root.section("distributed");
+  e.distributed.backend = dist.get<std::string>("backend", e.distributed.backend);
+  e.distributed.bucket_mb = dist.get<double>("bucket_mb", e.distributed.bucket_mb);
+  e.distributed.timeout = dist.get<double>("timeout", e.distributed.timeout);
+  dist.finish();
   root.finish();
 
   // Values that no key check can catch.
@@ -210,7 +222,14 @@ ExperimentConfig parse_experiment(const Config& config) {
   if (e.val.batch_size < 1) bad("data.val.batch_size", "must be positive");
   if (e.train.workers < 1) bad("data.train.workers", "must be positive");
   if (e.optim.lr <= 0) bad("optim.lr", "must be positive");
-  if (e.optim.accumulation < 1) bad("optim.accumulation", "must be at least 1");
+  if (e.optim.total_batch < 0) bad("optim.total_batch", "must not be negative");
+  if (e.optim.base_batch_size < 0) bad("optim.base_batch_size", "must not be negative");
+  if (e.train.expected_size < 0) bad("data.train.expected_size", "must not be negative");
+  if (e.distributed.backend != "auto" && e.distributed.backend != "gloo" && e.distributed.backend != "nccl") {
+    bad("distributed.backend", "must be auto, gloo or nccl, got '" + e.distributed.backend + "'");
+  }
+  if (!(e.distributed.bucket_mb > 0)) bad("distributed.bucket_mb", "must be positive");
+  if (!(e.distributed.timeout > 0)) bad("distributed.timeout", "must be positive (seconds)");
   if (e.schedule.epochs < 1) bad("schedule.epochs", "must be positive");
   if (e.schedule.warmup_epochs < 0 || e.schedule.warmup_epochs > e.schedule.epochs) {
     bad("schedule.warmup_epochs", "must lie between 0 and schedule.epochs");

@@ -4,10 +4,11 @@
 //
 //   model:    arch, num_classes, drop_path_rate, layer_scale_init_value
 //   data:     train / val datasets, batch size, workers, pipelines, mixup
-//   optim:    AdamW, weight decay, layer decay, clipping, accumulation, LR scaling
+//   optim:    AdamW, weight decay, layer decay, clipping, total batch, LR scaling
 //   schedule: epochs, warmup, cosine minimum, per-iteration or per-epoch
 //   ema:      decay or momentum, interval, evaluation on the EMA weights
 //   runtime:  seed, device, threads, AMP, logging, checkpoints, resume, load_from
+//   distributed: backend, gradient bucket size, collective timeout
 #pragma once
 
 #include "hornet/config/config.h"
@@ -42,7 +43,10 @@ struct DatasetConfig {
 
 struct TrainDataConfig {
   DatasetConfig dataset;
-  int64_t batch_size = 64;  ///< per device and step (before accumulation)
+  int64_t batch_size = 64;  ///< per device and micro-batch (the recipe's micro-batch)
+  /// Images in the dataset as the recipe expects it; only `--dry-run` uses it
+  /// (to count steps without reading the data). 0: unknown.
+  int64_t expected_size = 0;
   int workers = 4;
   int prefetch = 2;
   data::TrainPipelineOptions pipeline;
@@ -65,10 +69,12 @@ struct OptimConfig {
   double layer_decay = 1.0;
   /// Clip the gradients' total L2 norm to this; 0 disables clipping.
   double clip_grad = 0.0;
-  /// Micro-batches per optimizer step.
-  int64_t accumulation = 1;
-  /// `lr` is meant for this global batch; the actual one scales it linearly.
-  /// 0 uses `lr` as given.
+  /// Images per optimizer step over all devices (the published total batch);
+  /// gradient accumulation is derived from it and the world size. 0: one
+  /// micro-batch per device and step.
+  int64_t total_batch = 0;
+  /// `lr` is meant for this total batch; a different `total_batch` scales it
+  /// linearly (and says so). 0 uses `lr` as given.
   int64_t base_batch_size = 0;
 };
 
@@ -109,6 +115,16 @@ struct RuntimeConfig {
   std::string class_map;
 };
 
+struct DistributedConfig {
+  /// "auto" (NCCL on CUDA, Gloo on the CPU), "gloo" or "nccl".
+  std::string backend = "auto";
+  /// Gradients are all-reduced in buckets of about this many MiB (DDP's default).
+  double bucket_mb = 25.0;
+  /// Seconds a rendezvous or collective may wait for the other ranks before
+  /// the run stops with an error naming the rank that is missing.
+  double timeout = 1800.0;
+};
+
 struct ExperimentConfig {
   ModelConfig model;
   TrainDataConfig train;
@@ -117,6 +133,7 @@ struct ExperimentConfig {
   ScheduleConfig schedule;
   EmaConfig ema;
   RuntimeConfig runtime;
+  DistributedConfig distributed;
 };
 
 /// Reads every section, rejecting unknown keys and wrong types with the file

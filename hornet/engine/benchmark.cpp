@@ -17,7 +17,10 @@ StepTiming benchmark_train_step(const models::ArchSpec& arch, int64_t batch_size
   c.schedule.warmup_epochs = 0;
   torch::manual_seed(0);
   models::ImageClassifier model(models::ImageClassifierOptions(models::HorNetOptions(arch)).num_classes(num_classes));
-  TrainStep step(model, c, 1000, batch_size, AmpMode::kOff);
+  c.train.batch_size = batch_size;
+  auto plan = make_training_plan(c, /*world_size=*/1, /*dataset_size=*/0);
+  plan.steps_per_epoch = 1000;
+  TrainStep step(model, c, plan, AmpMode::kOff);
   const auto images = torch::randn({batch_size, 3, image_size, image_size});
   const auto targets = data::smooth_one_hot(torch::randint(num_classes, {batch_size}), num_classes, 0.1);
   StepTiming t;

@@ -61,6 +61,8 @@ void save_training_checkpoint(const std::string& path, const TrainingParts& part
   doc.set(meta, "best_epoch", doc.make_int(s.best_epoch));
   doc.set(meta, "nonfinite_in_a_row", doc.make_int(s.nonfinite_in_a_row));
   doc.set(meta, "nonfinite_total", doc.make_int(s.nonfinite_total));
+  doc.set(meta, "world_size", doc.make_int(s.world_size));
+  doc.set(meta, "accumulation", doc.make_int(s.accumulation));
   doc.set(meta, "config", doc.make_str(resolved_config));
   const std::time_t now = std::time(nullptr);
   char stamp[32];
@@ -122,7 +124,14 @@ void save_training_checkpoint(const std::string& path, const TrainingParts& part
   doc.set(root, "scaler", scaler);
 
   auto* rng = doc.make_dict();
-  doc.set(rng, "torch_cpu", doc.make_tensor(at::detail::getDefaultCPUGenerator().get_state()));
+  if (s.rank_rng.empty()) {
+    doc.set(rng, "torch_cpu", doc.make_tensor(at::detail::getDefaultCPUGenerator().get_state()));
+  } else {
+    doc.set(rng, "torch_cpu", doc.make_tensor(s.rank_rng.front()));
+    auto* ranks = doc.make_list();
+    for (const auto& state : s.rank_rng) ranks->items.push_back(doc.make_tensor(state));
+    doc.set(rng, "torch_cpu_ranks", ranks);
+  }
   doc.set(root, "rng", rng);
 
   io::save(path, *root);
@@ -148,6 +157,13 @@ TrainState load_training_checkpoint(const std::string& path, const TrainingParts
   s.nonfinite_in_a_row = get_int("nonfinite_in_a_row");
   s.nonfinite_total = get_int("nonfinite_total");
   if (const py::Value* b = meta.get("best_metric"); b && b->kind == py::Kind::kFloat) s.best_metric = b->f;
+  // Checkpoints from before distributed training hold neither: one rank, accumulation unknown (0).
+  s.accumulation = 0;
+  if (const py::Value* w = meta.get("world_size"); w && w->kind == py::Kind::kInt) s.world_size = w->i;
+  if (const py::Value* a = meta.get("accumulation"); a && a->kind == py::Kind::kInt) s.accumulation = a->i;
+  if (s.world_size < 1 || s.accumulation < 0) {
+    throw std::runtime_error(path + ": checkpoint meta has a bad world size or accumulation");
+  }
 
   const bool has_ema = root.get("ema_state_dict") != nullptr;
   if (parts.ema && !has_ema) throw std::runtime_error(path + ": checkpoint has no EMA weights but EMA is enabled");
@@ -208,9 +224,10 @@ TrainState load_training_checkpoint(const std::string& path, const TrainingParts
     }
   }
   if (const py::Value* rng = root.get("rng")) {
-    if (const py::Value* cpu = rng->get("torch_cpu")) {
-      at::Generator generator = at::detail::getDefaultCPUGenerator();
-      generator.set_state(file.load(*cpu));
+    if (const py::Value* ranks = rng->get("torch_cpu_ranks"); ranks && ranks->kind == py::Kind::kList) {
+      for (const auto* state : ranks->items) s.rank_rng.push_back(file.load(*state));
+    } else if (const py::Value* cpu = rng->get("torch_cpu")) {
+      s.rank_rng.push_back(file.load(*cpu));
     }
   }
   return s;

@@ -11,7 +11,10 @@
 //   optimizer:      PyTorch's AdamW state_dict layout (state by parameter index,
 //                   param_groups with lr, betas, eps, weight_decay, lr_scale)
 //   scaler:         scale and growth tracker of the fp16 loss scaler
-//   rng:            the torch CPU generator state (drop path)
+//   rng:            the torch CPU generator state (drop path) of rank 0 as
+//                   torch_cpu, and of every rank as torch_cpu_ranks
+//   meta also holds the world size and accumulation the run had, so that a
+//   resume with another world size re-derives its position in the epoch.
 #pragma once
 
 #include "hornet/engine/ema.h"
@@ -19,6 +22,7 @@
 #include "hornet/engine/optimizer.h"
 
 #include <string>
+#include <vector>
 
 namespace hornet::engine {
 
@@ -33,6 +37,10 @@ struct TrainState {
   int64_t nonfinite_in_a_row = 0;
   int64_t nonfinite_total = 0;
   uint64_t seed = 0;
+  int64_t world_size = 1;    ///< ranks that wrote this state
+  int64_t accumulation = 1;  ///< micro-batches per optimizer step and rank (0: not recorded)
+  /// Each rank's CPU generator state (drop path), by rank.
+  std::vector<torch::Tensor> rank_rng;
 };
 
 struct TrainingParts {
@@ -45,8 +53,9 @@ struct TrainingParts {
 void save_training_checkpoint(const std::string& path, const TrainingParts& parts, const TrainState& state,
                               const std::string& resolved_config);
 
-/// Restores model, EMA, optimizer, scaler and RNG from a checkpoint hornet
-/// wrote; returns the saved state. Throws std::runtime_error naming the file
+/// Restores model, EMA, optimizer and scaler from a checkpoint hornet wrote;
+/// returns the saved state (with every rank's generator state, which the
+/// caller applies). Throws std::runtime_error naming the file
 /// when it does not fit the parts (another arch, no optimizer state, ...).
 TrainState load_training_checkpoint(const std::string& path, const TrainingParts& parts);
 

@@ -3,6 +3,7 @@
 #include "hornet/common/allocator.h"
 #include "hornet/data/batch.h"
 #include "hornet/common/cli.h"
+#include "hornet/distributed/process_group.h"
 #include "hornet/engine/loss.h"
 #include "hornet/models/checkpoint.h"
 
@@ -10,36 +11,63 @@
 
 namespace hornet::engine {
 
-EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits) {
+EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits,
+                    distributed::ProcessGroup* group) {
+  if (group && group->size() > 1 && keep_logits) {
+    throw std::invalid_argument("evaluate: logits are kept only in a single process");
+  }
   const torch::Tensor reference = model.parameters().front();
   const auto device = reference.device();
   model.eval();
   common::keep_freed_memory();
   torch::NoGradGuard no_grad;
   EvalResult r;
-  int64_t top1 = 0, top5 = 0;
-  double loss_sum = 0.0;
-  std::vector<torch::Tensor> logits, labels, indices;
+  // One row per sample: dataset index, top-1 hit, top-5 hit, cross-entropy.
+  std::vector<torch::Tensor> rows, logits, labels, indices;
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     const auto images = data::normalize(batch->images.to(device));
     const auto out = model.forward(images).to(torch::kFloat32);
     const auto y = batch->labels.to(device);
-    const auto hits = topk_correct(out, y, {1, 5});
-    top1 += hits[0];
-    top5 += hits[1];
-    loss_sum += torch::nn::functional::cross_entropy(out, y, {}).item<double>() * static_cast<double>(y.size(0));
-    r.samples += y.size(0);
+    const auto hits = topk_hits(out, y, 5);
+    const auto loss = torch::nn::functional::cross_entropy(out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+    rows.push_back(torch::stack({batch->indices.to(torch::kFloat64), hits.select(1, 0).cpu().to(torch::kFloat64),
+                                 hits.any(1).cpu().to(torch::kFloat64), loss.cpu().to(torch::kFloat64)},
+                                1));
     if (keep_logits) {
       logits.push_back(out.to(torch::kCPU));
       labels.push_back(batch->labels.clone());
       indices.push_back(batch->indices.clone());
     }
   }
+  auto all = rows.empty() ? torch::zeros({0, 4}, torch::kFloat64) : torch::cat(rows);
+  if (group && group->size() > 1) {
+    // Shards may differ in length (unreadable files are left out): pad to the longest.
+    const auto counts = group->allgather(torch::full({1}, all.size(0), torch::kInt64).to(group->device()));
+    int64_t longest = 0;
+    for (const auto& c : counts) longest = std::max(longest, c.item<int64_t>());
+    auto padded = torch::full({longest, 4}, -1.0, torch::kFloat64);
+    padded.narrow(0, 0, all.size(0)).copy_(all);
+    std::vector<torch::Tensor> shards;
+    const auto gathered = group->allgather(padded.to(group->device()));
+    for (size_t k = 0; k < gathered.size(); ++k) shards.push_back(gathered[k].cpu().narrow(0, 0, counts[k].item<int64_t>()));
+    all = torch::cat(shards);
+    // The sampler repeats the epoch's first samples to fill the last round: count each index once.
+    const auto order = all.select(1, 0).argsort();
+    const auto sorted = all.index_select(0, order);
+    auto keep = torch::ones({sorted.size(0)}, torch::kBool);
+    if (sorted.size(0) > 1) {
+      keep.narrow(0, 1, sorted.size(0) - 1).copy_(sorted.select(1, 0).narrow(0, 1, sorted.size(0) - 1) !=
+                                                   sorted.select(1, 0).narrow(0, 0, sorted.size(0) - 1));
+    }
+    all = sorted.index({keep});
+  }
+  r.samples = all.size(0);
   if (r.samples > 0) {
-    r.top1 = 100.0 * static_cast<double>(top1) / static_cast<double>(r.samples);
-    r.top5 = 100.0 * static_cast<double>(top5) / static_cast<double>(r.samples);
-    r.loss = loss_sum / static_cast<double>(r.samples);
+    const auto sums = all.sum(0);
+    r.top1 = 100.0 * sums[1].item<double>() / static_cast<double>(r.samples);
+    r.top5 = 100.0 * sums[2].item<double>() / static_cast<double>(r.samples);
+    r.loss = sums[3].item<double>() / static_cast<double>(r.samples);
   }
   if (keep_logits && !logits.empty()) {
     r.logits = torch::cat(logits);
@@ -57,13 +85,15 @@ data::Dataset open_dataset(const config::DatasetConfig& d) {
 }
 
 std::unique_ptr<data::DataLoader> make_val_loader(const config::ExperimentConfig& c, data::Dataset dataset,
-                                                  int64_t batch_size) {
+                                                  int64_t batch_size, int rank, int world_size) {
   data::LoaderOptions lo;
   lo.batch_size = batch_size > 0 ? batch_size : c.val.batch_size;
   lo.workers = c.val.workers;
   lo.pin_memory = c.runtime.device.rfind("cuda", 0) == 0;
   data::SamplerOptions so;
   so.shuffle = false;
+  so.rank = rank;
+  so.world_size = world_size;
   return std::make_unique<data::DataLoader>(std::move(dataset), data::make_eval_transform(c.val.pipeline), so, lo);
 }
 

@@ -1,5 +1,8 @@
 // Validation: top-1 / top-5 accuracy (and the plain cross-entropy) of a model
-// over a loader's epoch.
+// over a loader's epoch. In a process group each rank evaluates its shard
+// (make_val_loader with the rank) and the per-sample results are gathered;
+// the samples the distributed sampler repeats to even out the shards are
+// counted once, so the figures equal a single process's.
 #pragma once
 
 #include "hornet/config/experiment.h"
@@ -7,6 +10,10 @@
 #include "hornet/models/classifier.h"
 
 #include <memory>
+
+namespace hornet::distributed {
+class ProcessGroup;
+}
 
 namespace hornet::engine {
 
@@ -20,15 +27,17 @@ struct EvalResult {
   torch::Tensor indices;  ///< dataset index of each row
 };
 
-EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits = false);
+/// `group`: the ranks whose shards make up the dataset (null: this loader is all of it).
+EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits = false,
+                    distributed::ProcessGroup* group = nullptr);
 
 /// Opens a dataset as a config describes it (root, split, prefix, class names).
 data::Dataset open_dataset(const config::DatasetConfig& dataset);
 
-/// A sequential loader over `dataset` with the config's test pipeline
-/// (batch_size 0: the config's).
+/// A sequential loader over `dataset` (rank `rank`'s shard of `world_size`)
+/// with the config's test pipeline (batch_size 0: the config's).
 std::unique_ptr<data::DataLoader> make_val_loader(const config::ExperimentConfig& config, data::Dataset dataset,
-                                                  int64_t batch_size = 0);
+                                                  int64_t batch_size = 0, int rank = 0, int world_size = 1);
 
 /// The model of `config` with the weights of `checkpoint` (any format hornet
 /// reads; GF filter sizes from the checkpoint), loaded strictly, on the

@@ -74,8 +74,8 @@ Optimizer make_optimizer(torch::nn::Module& module, const config::OptimConfig& c
   return out;
 }
 
-double scaled_lr(const config::OptimConfig& c, int64_t global_batch) {
-  return c.base_batch_size > 0 ? c.lr * static_cast<double>(global_batch) / static_cast<double>(c.base_batch_size)
+double scaled_lr(const config::OptimConfig& c, int64_t total_batch) {
+  return c.base_batch_size > 0 ? c.lr * static_cast<double>(total_batch) / static_cast<double>(c.base_batch_size)
                                : c.lr;
 }
 

@@ -52,6 +52,7 @@ class LrSchedule {
   LrSchedule(const config::ScheduleConfig& config, double lr, int64_t steps_per_epoch);
   double at(int64_t step) const;
   int64_t total_steps() const { return total_; }
+  int64_t warmup_steps() const { return warmup_; }
 
  private:
   config::ScheduleConfig c_;
@@ -61,8 +62,8 @@ class LrSchedule {
   int64_t total_;
 };
 
-/// The LR after linear scaling: lr * global_batch / base_batch_size (or lr
+/// The LR after linear scaling: lr * total_batch / base_batch_size (or lr
 /// unchanged when base_batch_size is 0).
-double scaled_lr(const config::OptimConfig& config, int64_t global_batch);
+double scaled_lr(const config::OptimConfig& config, int64_t total_batch);
 
 }  // namespace hornet::engine

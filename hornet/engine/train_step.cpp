@@ -1,6 +1,7 @@
 #include "hornet/engine/train_step.h"
 
 #include "hornet/common/allocator.h"
+#include "hornet/distributed/gradient_sync.h"
 #include "hornet/engine/loss.h"
 #include "hornet/ops/autocast.h"
 
@@ -18,12 +19,14 @@ AmpMode parse_amp(const std::string& text) {
   throw std::invalid_argument("amp must be off, bf16 or fp16, got '" + text + "'");
 }
 
-TrainStep::TrainStep(models::ImageClassifier model, const config::ExperimentConfig& config, int64_t steps_per_epoch,
-                     int64_t global_batch, AmpMode amp)
+TrainStep::TrainStep(models::ImageClassifier model, const config::ExperimentConfig& config, const TrainingPlan& plan,
+                     AmpMode amp, distributed::ProcessGroup* group)
     : model_(std::move(model)),
       config_(config),
+      plan_(plan),
+      group_(group && group->size() > 1 ? group : nullptr),
       optimizer_(make_optimizer(*model_, config.optim)),
-      schedule_(config.schedule, scaled_lr(config.optim, global_batch), steps_per_epoch),
+      schedule_(config.schedule, plan.lr, plan.steps_per_epoch),
       scaler_(GradScalerOptions{}, amp == AmpMode::kFp16),
       amp_(amp) {
   if (config.ema.enabled) ema_ = std::make_unique<ModelEma>(model_, config.ema.decay);
@@ -32,21 +35,34 @@ TrainStep::TrainStep(models::ImageClassifier model, const config::ExperimentConf
   if (amp == AmpMode::kFp16 && !first.is_cuda()) {
     throw std::invalid_argument("fp16 autocast needs a CUDA device; use bf16 on the CPU");
   }
+  if (group_) {
+    std::vector<torch::Tensor> trainable;
+    for (const auto& p : model_->parameters()) {
+      if (p.requires_grad()) trainable.push_back(p);
+    }
+    sync_ = std::make_unique<distributed::GradientSync>(
+        *group_, trainable, static_cast<int64_t>(config.distributed.bucket_mb * 1024 * 1024));
+  }
   common::keep_freed_memory();
 }
+
+TrainStep::~TrainStep() = default;
 
 void TrainStep::start_epoch() {
   if (micro_ != 0) optimizer_.adamw->zero_grad();
   micro_ = 0;
 }
 
-StepResult TrainStep::run(const torch::Tensor& images, const torch::Tensor& targets) {
-  const int64_t accumulation = config_.optim.accumulation;
+StepResult TrainStep::run(const torch::Tensor& images, const torch::Tensor& targets, bool stop_wanted) {
+  const int64_t accumulation = plan_.accumulation;
   StepResult r;
   if (micro_ == 0) {
     r.lr = schedule_.at(state_.step);
     optimizer_.set_lr(r.lr);
     step_bad_ = false;
+    stop_wanted_ = false;
+    loss_sum_ = 0.0;
+    loss_count_ = 0;
   } else {
     r.lr = schedule_.at(state_.step);
   }
@@ -61,17 +77,35 @@ StepResult TrainStep::run(const torch::Tensor& images, const torch::Tensor& targ
     loss = soft_target_cross_entropy(logits.to(torch::kFloat32), targets);
   }
   r.loss = loss.item<double>();
+  stop_wanted_ = stop_wanted_ || stop_wanted;
+  const bool last = micro_ + 1 == accumulation;
+  if (sync_) sync_->begin_backward(last);
   if (!std::isfinite(r.loss)) {
     step_bad_ = true;
   } else {
+    loss_sum_ += r.loss;
+    ++loss_count_;
     scaler_.scale(loss / static_cast<double>(accumulation)).backward();
   }
   ++micro_;
   ++state_.iteration;
-  if (micro_ < accumulation) return r;
+  if (!last) return r;
 
   micro_ = 0;
   r.optimizer_step = true;
+  // What every rank must agree on: [finite loss sum, finite micro-batches, non-finite ones, stop requests].
+  auto agreed = torch::tensor({loss_sum_, static_cast<double>(loss_count_), step_bad_ ? 1.0 : 0.0,
+                               stop_wanted_ ? 1.0 : 0.0}, torch::kFloat64);
+  if (sync_) {
+    sync_->finish();
+    agreed = agreed.to(group_->device());
+    group_->allreduce(agreed);
+    agreed = agreed.cpu();
+  }
+  const auto* a = agreed.data_ptr<double>();
+  r.step_loss = a[1] > 0 ? a[0] / a[1] : NAN;
+  r.stop = a[3] > 0;
+  step_bad_ = a[2] > 0;
   auto params = model_->parameters();
   bool finite = !step_bad_ && scaler_.unscale(params);
   // Without clipping (the official 7x7 recipes clip too) the norm is not

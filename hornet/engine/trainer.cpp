@@ -2,21 +2,26 @@
 #include "hornet/engine/trainer.h"
 
 #include "hornet/common/cli.h"
+#include "hornet/common/stop_signal.h"
 #include "hornet/data/batch.h"
 #include "hornet/data/loader.h"
+#include "hornet/data/rng.h"
+#include "hornet/distributed/gradient_sync.h"
+#include "hornet/distributed/process_group.h"
 #include "hornet/engine/evaluate.h"
 #include "hornet/engine/train_step.h"
 #include "hornet/io/file_util.h"
 #include "hornet/models/checkpoint.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
-
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace hornet::engine {
 
@@ -24,6 +29,10 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// Stream tags: each kind of randomness gets its own generator per rank.
+constexpr uint64_t kMixStream = 0x6d6978ULL;
+constexpr uint64_t kDropPathStream = 0x64726f70ULL;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -74,216 +83,387 @@ void link_checkpoint(const std::string& src, const std::string& dst) {
   fs::rename(tmp, dst);
 }
 
-}  // namespace
-
-TrainSummary train(const config::ExperimentConfig& c, const config::Config& resolved, const TrainerOptions& options) {
-  if (options.work_dir.empty()) throw std::invalid_argument("train: no work directory");
-  fs::create_directories(options.work_dir);
-  const std::string work = options.work_dir;
-  // Temporaries of writes a killed run left behind never stand under a final name; clear them.
+// Temporaries of writes a killed run left behind never stand under a final name; clear them.
+void clear_temporaries(const std::string& work) {
   for (const auto& e : fs::directory_iterator(work)) {
     const std::string name = e.path().filename().string();
     if ((name.front() == '.' && name.find(".tmp.") != std::string::npos) || name.find(".tmp-link") != std::string::npos) {
       fs::remove(e.path());
     }
   }
-  io::write_file_atomic(work + "/config.yaml", resolved.dump());
-  common::set_threads(c.runtime.threads);
-  const torch::Device device(c.runtime.device);
-  if (device.is_cuda() && !torch::cuda::is_available()) {
-    throw std::invalid_argument("runtime.device is " + c.runtime.device + " but CUDA is not available");
-  }
-  const AmpMode amp = parse_amp(c.runtime.amp);
-  torch::manual_seed(c.runtime.seed);
+}
 
-  // Everything that can fail on bad input fails here, before the first step.
-  if (c.train.dataset.root.empty()) throw std::invalid_argument("config: data.train.root is not set");
-  auto train_set = open_dataset(c.train.dataset);
-  if (train_set.num_classes() > c.model.num_classes) {
-    throw std::invalid_argument("config: model.num_classes is " + std::to_string(c.model.num_classes) + " but " +
+// Keeps the newest `keep` epoch checkpoints (last and best are their own links).
+void prune_epoch_checkpoints(const std::string& work, int64_t keep) {
+  std::vector<int64_t> kept;
+  for (const auto& e : fs::directory_iterator(work)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("epoch_", 0) == 0 && name.size() > 10 && name.compare(name.size() - 4, 4, ".pth") == 0) {
+      const std::string number = name.substr(6, name.size() - 10);
+      if (std::all_of(number.begin(), number.end(), ::isdigit) && number.size() < 18) kept.push_back(std::stoll(number));
+    }
+  }
+  std::sort(kept.rbegin(), kept.rend());
+  for (size_t k = static_cast<size_t>(std::max<int64_t>(keep, 1)); k < kept.size(); ++k) {
+    fs::remove(work + "/epoch_" + std::to_string(kept[k]) + ".pth");
+  }
+}
+
+// Seeds this rank's torch CPU generator (drop path) from (seed, rank).
+void seed_rank_generator(uint64_t seed, int rank) {
+  torch::manual_seed(data::Rng({seed, static_cast<uint64_t>(rank), kDropPathStream}).next_u64() >> 1);
+}
+
+// Every rank must run the same recipe: compare the resolved configs.
+void check_same_config(distributed::ProcessGroup& group, const std::string& resolved) {
+  const auto all = group.allgather_text(resolved);
+  std::vector<int> differ;
+  for (size_t r = 1; r < all.size(); ++r) {
+    if (all[r] != all[0]) differ.push_back(static_cast<int>(r));
+  }
+  if (differ.empty()) return;
+  std::string ranks;
+  for (size_t k = 0; k < differ.size(); ++k) ranks += (k ? ", " : "") + std::to_string(differ[k]);
+  throw std::invalid_argument("the ranks were started with different configs: rank(s) " + ranks +
+                              " resolved a config that differs from rank 0's; start every rank with the same "
+                              "config file and --set options");
+}
+
+class Trainer {
+ public:
+  Trainer(const config::ExperimentConfig& c, const config::Config& resolved, const TrainerOptions& options)
+      : c_(c), resolved_(resolved.dump()), options_(options), work_(options.work_dir) {}
+
+  TrainSummary run();
+
+ private:
+  void join_group();
+  void build_data();
+  void build_model();
+  void resume_from(const std::string& path);
+  void log_header() const;
+  // Trains one epoch from state_.batch; false when a stop signal ended it.
+  bool train_epoch(int64_t epoch);
+  double validate(int64_t epoch);
+  void end_epoch(int64_t epoch, double top1);
+  std::string save(const std::string& name);
+  bool leader() const { return rank_ == 0; }
+
+  const config::ExperimentConfig& c_;
+  const std::string resolved_;
+  const TrainerOptions& options_;
+  const std::string work_;
+
+  distributed::LaunchEnvironment env_;
+  std::unique_ptr<distributed::ProcessGroup> group_;
+  int rank_ = 0;
+  int world_ = 1;
+  torch::Device device_{torch::kCPU};
+
+  std::unique_ptr<data::DataLoader> train_loader_;
+  std::unique_ptr<data::DataLoader> val_loader_;
+  std::string train_description_;
+  TrainingPlan plan_;
+  models::ImageClassifier model_{nullptr};
+  std::unique_ptr<TrainStep> step_;
+  std::unique_ptr<MetricsLog> metrics_;
+  TrainSummary summary_;
+  Clock::time_point run_start_;
+  int64_t micro_at_start_ = 0;
+};
+
+void Trainer::join_group() {
+  env_ = distributed::detect_environment();
+  rank_ = env_.rank;
+  world_ = env_.world_size;
+  device_ = torch::Device(c_.runtime.device);
+  if (device_.is_cuda() && !torch::cuda::is_available()) {
+    throw std::invalid_argument("runtime.device is " + c_.runtime.device + " but CUDA is not available");
+  }
+  if (!env_.distributed()) return;
+  if (device_.is_cuda() && !device_.has_index()) {
+    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank));
+  }
+  // Rank 0 speaks for the run; the others report warnings and errors only.
+  spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [rank " + std::to_string(rank_) + "] [%^%l%$] %v");
+  if (!leader()) spdlog::set_level(spdlog::level::warn);
+  distributed::GroupOptions o;
+  o.backend = c_.distributed.backend;
+  o.cuda = device_.is_cuda();
+  o.timeout = std::chrono::milliseconds(static_cast<int64_t>(c_.distributed.timeout * 1000));
+  group_ = std::make_unique<distributed::ProcessGroup>(env_, o);
+  spdlog::info("joined the {} process group: {}", group_->backend(), env_.str());
+  check_same_config(*group_, resolved_);
+}
+
+void Trainer::build_data() {
+  if (c_.train.dataset.root.empty()) throw std::invalid_argument("config: data.train.root is not set");
+  auto train_set = open_dataset(c_.train.dataset);
+  if (train_set.num_classes() > c_.model.num_classes) {
+    throw std::invalid_argument("config: model.num_classes is " + std::to_string(c_.model.num_classes) + " but " +
                                 train_set.description() + " has " + std::to_string(train_set.num_classes()));
   }
-  data::LoaderOptions train_lo;
-  train_lo.batch_size = c.train.batch_size;
-  train_lo.workers = c.train.workers;
-  train_lo.prefetch = c.train.prefetch;
-  train_lo.drop_last = true;
-  train_lo.seed = c.runtime.seed;
-  train_lo.pin_memory = device.is_cuda();
-  data::SamplerOptions train_so;
-  train_so.seed = c.runtime.seed;
-  data::DataLoader train_loader(train_set, data::make_train_transform(c.train.pipeline), train_so, train_lo);
+  train_description_ = train_set.description();
+  plan_ = make_training_plan(c_, world_, train_set.size());
+  data::LoaderOptions lo;
+  lo.batch_size = plan_.micro_batch;
+  lo.workers = c_.train.workers;
+  lo.prefetch = c_.train.prefetch;
+  lo.drop_last = true;
+  lo.seed = c_.runtime.seed;
+  lo.pin_memory = device_.is_cuda();
+  data::SamplerOptions so;
+  so.seed = c_.runtime.seed;
+  so.rank = rank_;
+  so.world_size = world_;
+  train_loader_ = std::make_unique<data::DataLoader>(std::move(train_set), data::make_train_transform(c_.train.pipeline),
+                                                     so, lo);
   // As the official loop: an epoch is steps_per_epoch whole optimizer steps;
   // batches left over by the accumulation are not used.
-  const int64_t steps_per_epoch = train_loader.batches_per_epoch() / c.optim.accumulation;
-  const int64_t micro_per_epoch = steps_per_epoch * c.optim.accumulation;
-  if (steps_per_epoch < 1) {
-    throw std::invalid_argument(train_set.description() + " holds fewer than batch_size x accumulation images");
+  if (train_loader_->batches_per_epoch() / plan_.accumulation != plan_.steps_per_epoch) {
+    throw std::logic_error("trainer: the loader's epoch disagrees with the plan");
   }
-  std::unique_ptr<data::DataLoader> val_loader;
-  if (!c.val.dataset.root.empty() && c.runtime.val_interval > 0) {
-    val_loader = make_val_loader(c, open_dataset(c.val.dataset));
+  if (!c_.val.dataset.root.empty() && c_.runtime.val_interval > 0) {
+    val_loader_ = make_val_loader(c_, open_dataset(c_.val.dataset), 0, rank_, world_);
   }
+}
 
-  models::ImageClassifier model(models::ImageClassifierOptions(models::HorNetOptions(c.model.arch)
-                                                                   .drop_path_rate(c.model.drop_path_rate)
-                                                                   .layer_scale_init_value(c.model.layer_scale_init_value)
-                                                                   .init(c.model.init))
-                                    .num_classes(c.model.num_classes));
-  if (!c.runtime.load_from.empty()) {
-    io::TorchFile file(c.runtime.load_from);
+void Trainer::build_model() {
+  torch::manual_seed(c_.runtime.seed);
+  model_ = models::ImageClassifier(models::ImageClassifierOptions(models::HorNetOptions(c_.model.arch)
+                                                                      .drop_path_rate(c_.model.drop_path_rate)
+                                                                      .layer_scale_init_value(c_.model.layer_scale_init_value)
+                                                                      .init(c_.model.init))
+                                       .num_classes(c_.model.num_classes));
+  if (!c_.runtime.load_from.empty()) {
+    io::TorchFile file(c_.runtime.load_from);
     models::WeightLoadOptions lo;
     lo.strict = false;
     lo.reinit_mismatched_head = true;
-    if (!c.runtime.class_map.empty()) lo.class_index = models::read_class_index(c.runtime.class_map);
-    const auto report = models::load_weights(*model, file, io::find_weights(file.root(), c.runtime.load_from_ema), lo);
-    spdlog::info("load_from {}: {}", c.runtime.load_from, report.str());
+    if (!c_.runtime.class_map.empty()) lo.class_index = models::read_class_index(c_.runtime.class_map);
+    const auto report = models::load_weights(*model_, file, io::find_weights(file.root(), c_.runtime.load_from_ema), lo);
+    spdlog::info("load_from {}: {}", c_.runtime.load_from, report.str());
   }
-  model->to(device);
+  model_->to(device_);
+  if (group_) distributed::broadcast_state(*group_, *model_);
+  seed_rank_generator(c_.runtime.seed, rank_);
+  step_ = std::make_unique<TrainStep>(model_, c_, plan_, parse_amp(c_.runtime.amp), group_.get());
+  step_->state().world_size = world_;
+  step_->state().accumulation = plan_.accumulation;
+}
 
-  const int64_t global_batch = c.train.batch_size * c.optim.accumulation;
-  TrainStep step(model, c, steps_per_epoch, global_batch, amp);
-  TrainState& state = step.state();
-
-  std::string resume = options.resume;
-  if (resume == "auto") resume = fs::exists(work + "/last.pth") ? work + "/last.pth" : "";
-  if (!resume.empty()) {
-    state = load_training_checkpoint(resume, step.parts());
-    spdlog::info("resumed from {} at epoch {}, batch {} (step {})", resume, state.epoch + 1, state.batch, state.step);
+void Trainer::resume_from(const std::string& path) {
+  TrainState& state = step_->state();
+  state = load_training_checkpoint(path, step_->parts());
+  if (state.accumulation == 0) state.accumulation = plan_.accumulation;
+  if (state.world_size == world_ && state.accumulation == plan_.accumulation &&
+      static_cast<int64_t>(state.rank_rng.size()) == world_) {
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    generator.set_state(state.rank_rng[static_cast<size_t>(rank_)]);
+  } else {
+    // The epoch's position in optimizer steps carries over; the micro-batch
+    // index follows from the new accumulation (same samples consumed: every
+    // world size reads the epoch's order round by round).
+    const int64_t steps_done = state.batch / state.accumulation;
+    spdlog::warn("{} was written by {} rank(s) with accumulation {}; continuing on {} rank(s) with accumulation {}: "
+                 "step {} of epoch {} resumes at micro-batch {}, and the per-rank random streams start afresh "
+                 "(the run continues, but not bit-identically)",
+                 path, state.world_size, state.accumulation, world_, plan_.accumulation, steps_done, state.epoch + 1,
+                 steps_done * plan_.accumulation);
+    state.batch = steps_done * plan_.accumulation;
+    seed_rank_generator(c_.runtime.seed ^ static_cast<uint64_t>(state.step), rank_);
   }
+  state.world_size = world_;
+  state.accumulation = plan_.accumulation;
+  state.rank_rng.clear();
+  spdlog::info("resumed from {} at epoch {}, batch {} (step {})", path, state.epoch + 1, state.batch, state.step);
+}
 
-  MetricsLog metrics(work + "/metrics.jsonl");
-  spdlog::info("training {} ({} classes) on {}: {} epochs x {} steps, global batch {}, lr {:.3g}, amp {}",
-               c.model.arch.name, c.model.num_classes, c.runtime.device, c.schedule.epochs, steps_per_epoch,
-               global_batch, scaled_lr(c.optim, global_batch), c.runtime.amp);
-  spdlog::info("data: {}", train_set.description());
+void Trainer::log_header() const {
+  spdlog::info("training {} ({} classes) on {}{}, amp {}", c_.model.arch.name, c_.model.num_classes, device_.str(),
+               group_ ? ", " + std::to_string(world_) + " ranks (" + group_->backend() + ")" : "", c_.runtime.amp);
+  for (const auto& line : plan_.describe()) spdlog::info("plan: {}", line);
+  if (plan_.lr_scaled) spdlog::warn("the LR is scaled: optim.total_batch differs from optim.base_batch_size");
+  spdlog::info("data: {}{}", train_description_, world_ > 1 ? " (each rank reads its shard)" : "");
+}
 
-  TrainSummary summary;
-  const auto save = [&](const std::string& name) {
-    const std::string path = work + "/" + name;
-    save_training_checkpoint(path, step.parts(), state, resolved.dump());
-    return path;
-  };
-  const auto run_start = Clock::now();
-  const int64_t total_micro = c.schedule.epochs * micro_per_epoch;
-  const int64_t micro_at_start = state.epoch * micro_per_epoch + state.batch;
+std::string Trainer::save(const std::string& name) {
+  TrainState& state = step_->state();
+  const auto own = at::detail::getDefaultCPUGenerator().get_state();
+  if (group_) {
+    for (const auto& t : group_->allgather(own.to(group_->device()))) state.rank_rng.push_back(t.cpu());
+  } else {
+    state.rank_rng = {own};
+  }
+  const std::string path = work_ + "/" + name;
+  if (leader()) save_training_checkpoint(path, step_->parts(), state, resolved_);
+  state.rank_rng.clear();
+  return path;
+}
 
-  for (int64_t epoch = state.epoch; epoch < c.schedule.epochs; ++epoch) {
-    train_loader.start_epoch(epoch, state.batch);
-    step.start_epoch();
-    double wait = 0.0, busy = 0.0, loss_sum = 0.0;
-    int64_t images = 0, loss_n = 0;
-    auto window = Clock::now();
-    while (true) {
-      const auto t0 = Clock::now();
-      auto batch = train_loader.next();
-      wait += seconds_since(t0);
-      if (!batch || batch->index >= micro_per_epoch) break;
-      const auto t1 = Clock::now();
-      auto input = data::normalize(batch->images.to(device, /*non_blocking=*/true));
-      data::Rng mix_rng({c.runtime.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(batch->index), 0x6d6978ULL});
-      const auto mixed = data::mix_batch(input, batch->labels.to(device), c.model.num_classes, mix_rng, c.train.mixup);
-      const auto r = step.run(input, mixed.targets);
-      busy += seconds_since(t1);
-      images += batch->images.size(0);
-      if (std::isfinite(r.loss)) {
-        loss_sum += r.loss;
-        ++loss_n;
-      }
-      state.batch = batch->index + 1;
-      if (r.skipped) {
-        spdlog::warn("step {}: non-finite loss or gradients, update skipped ({} in a row)", state.step,
-                     state.nonfinite_in_a_row);
-        if (state.nonfinite_in_a_row >= c.runtime.max_nonfinite_steps) {
-          throw std::runtime_error("stopping: " + std::to_string(state.nonfinite_in_a_row) +
-                                   " optimizer steps in a row had a non-finite loss or gradients; the last good "
-                                   "checkpoint in " + work + " is intact");
-        }
-      }
-      const int64_t it = batch->index + 1;
-      if (it % c.runtime.log_interval == 0 || it == micro_per_epoch) {
-        const double elapsed = seconds_since(window);
-        const double done = static_cast<double>(epoch * micro_per_epoch + it - micro_at_start);
-        const double eta = seconds_since(run_start) / std::max(done, 1.0) * static_cast<double>(total_micro - epoch * micro_per_epoch - it);
-        const double mean_loss = loss_n ? loss_sum / loss_n : NAN;
-        spdlog::info("epoch {}/{} {} {}/{} | loss {:.4f} | lr {:.3e} | {:.1f} img/s | data {:.0f}% | eta {}",
-                     epoch + 1, c.schedule.epochs, bar(it, micro_per_epoch), it, micro_per_epoch, mean_loss, r.lr,
-                     images / std::max(elapsed, 1e-9), 100.0 * wait / std::max(wait + busy, 1e-9), duration(eta));
-        metrics.write({{"mode", MetricsLog::str("train")}, {"epoch", std::to_string(epoch + 1)},
-                       {"iter", std::to_string(state.iteration)}, {"step", std::to_string(state.step)},
-                       {"loss", MetricsLog::num(mean_loss)}, {"lr", MetricsLog::num(r.lr)},
-                       {"images_per_s", MetricsLog::num(images / std::max(elapsed, 1e-9))},
-                       {"data_wait", MetricsLog::num(wait / std::max(wait + busy, 1e-9))}});
-        window = Clock::now();
-        images = 0;
-        loss_sum = 0.0;
-        loss_n = 0;
-        wait = busy = 0.0;
-      }
-      if (c.runtime.checkpoint_every_iters > 0 && r.optimizer_step &&
-          state.iteration % c.runtime.checkpoint_every_iters == 0 && it < micro_per_epoch) {
-        summary.last_checkpoint = save("last.pth");
+bool Trainer::train_epoch(int64_t epoch) {
+  TrainState& state = step_->state();
+  const int64_t micro_per_epoch = plan_.micro_batches_per_epoch();
+  const int64_t total_micro = c_.schedule.epochs * micro_per_epoch;
+  train_loader_->start_epoch(epoch, state.batch);
+  step_->start_epoch();
+  double wait = 0.0, busy = 0.0, loss_sum = 0.0;
+  int64_t images = 0, loss_n = 0;
+  auto window = Clock::now();
+  while (true) {
+    const auto t0 = Clock::now();
+    auto batch = train_loader_->next();
+    wait += seconds_since(t0);
+    if (!batch || batch->index >= micro_per_epoch) break;
+    const auto t1 = Clock::now();
+    auto input = data::normalize(batch->images.to(device_, /*non_blocking=*/true));
+    data::Rng mix_rng({c_.runtime.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(batch->index), kMixStream,
+                       static_cast<uint64_t>(rank_)});
+    const auto mixed = data::mix_batch(input, batch->labels.to(device_), c_.model.num_classes, mix_rng, c_.train.mixup);
+    const auto r = step_->run(input, mixed.targets, common::StopSignals::requested() != 0);
+    busy += seconds_since(t1);
+    images += batch->images.size(0) * world_;
+    if (r.optimizer_step && std::isfinite(r.step_loss)) {
+      loss_sum += r.step_loss;
+      ++loss_n;
+    }
+    state.batch = batch->index + 1;
+    if (r.skipped) {
+      spdlog::warn("step {}: non-finite loss or gradients, update skipped ({} in a row)", state.step,
+                   state.nonfinite_in_a_row);
+      if (state.nonfinite_in_a_row >= c_.runtime.max_nonfinite_steps) {
+        throw std::runtime_error("stopping: " + std::to_string(state.nonfinite_in_a_row) +
+                                 " optimizer steps in a row had a non-finite loss or gradients; the last good "
+                                 "checkpoint in " + work_ + " is intact");
       }
     }
-    state.epoch = epoch + 1;
-    state.batch = 0;
-    const auto stats = train_loader.stats();
-    if (stats.skipped || stats.warnings) spdlog::warn("data: {}", stats.str());
+    const int64_t it = batch->index + 1;
+    if (it % c_.runtime.log_interval == 0 || it == micro_per_epoch) {
+      const double elapsed = seconds_since(window);
+      const double done = static_cast<double>(epoch * micro_per_epoch + it - micro_at_start_);
+      const double eta = seconds_since(run_start_) / std::max(done, 1.0) *
+                         static_cast<double>(total_micro - epoch * micro_per_epoch - it);
+      const double mean_loss = loss_n ? loss_sum / static_cast<double>(loss_n) : NAN;
+      spdlog::info("epoch {}/{} {} {}/{} | loss {:.4f} | lr {:.3e} | {:.1f} img/s | data {:.0f}% | eta {}", epoch + 1,
+                   c_.schedule.epochs, bar(it, micro_per_epoch), it, micro_per_epoch, mean_loss, r.lr,
+                   static_cast<double>(images) / std::max(elapsed, 1e-9), 100.0 * wait / std::max(wait + busy, 1e-9),
+                   duration(eta));
+      if (metrics_) {
+        metrics_->write({{"mode", MetricsLog::str("train")}, {"epoch", std::to_string(epoch + 1)},
+                         {"iter", std::to_string(state.iteration)}, {"step", std::to_string(state.step)},
+                         {"loss", MetricsLog::num(mean_loss)}, {"lr", MetricsLog::num(r.lr)},
+                         {"images_per_s", MetricsLog::num(static_cast<double>(images) / std::max(elapsed, 1e-9))},
+                         {"data_wait", MetricsLog::num(wait / std::max(wait + busy, 1e-9))}});
+      }
+      window = Clock::now();
+      images = 0;
+      loss_sum = 0.0;
+      loss_n = 0;
+      wait = busy = 0.0;
+    }
+    if (r.stop) {
+      summary_.last_checkpoint = save("last.pth");
+      spdlog::warn("stopped by a signal after step {} (epoch {}, batch {}): saved {}; continue with --resume auto",
+                   state.step, epoch + 1, state.batch, summary_.last_checkpoint);
+      summary_.stopped = true;
+      return false;
+    }
+    if (c_.runtime.checkpoint_every_iters > 0 && r.optimizer_step &&
+        state.iteration % c_.runtime.checkpoint_every_iters == 0 && it < micro_per_epoch) {
+      summary_.last_checkpoint = save("last.pth");
+    }
+  }
+  state.epoch = epoch + 1;
+  state.batch = 0;
+  const auto stats = train_loader_->stats();
+  if (stats.skipped || stats.warnings) spdlog::warn("data: {}", stats.str());
+  return true;
+}
 
-    double top1 = -1.0;
-    if (val_loader && (epoch + 1) % c.runtime.val_interval == 0) {
-      const bool on_ema = step.ema() && c.ema.evaluate;
-      auto& evaluated = on_ema ? step.ema()->module() : step.model();
-      const auto result = evaluate(*evaluated, *val_loader);
-      top1 = result.top1;
-      summary.last_top1 = top1;
-      spdlog::info("epoch {}/{} val ({} weights): top-1 {:.2f}%  top-5 {:.2f}%  loss {:.4f}  ({} images)", epoch + 1,
-                   c.schedule.epochs, on_ema ? "EMA" : "raw", result.top1, result.top5, result.loss, result.samples);
-      metrics.write({{"mode", MetricsLog::str("val")}, {"epoch", std::to_string(epoch + 1)},
-                     {"step", std::to_string(state.step)}, {"top1", MetricsLog::num(result.top1)},
+double Trainer::validate(int64_t epoch) {
+  if (!val_loader_ || (epoch + 1) % c_.runtime.val_interval != 0) return -1.0;
+  const bool on_ema = step_->ema() && c_.ema.evaluate;
+  auto& evaluated = on_ema ? step_->ema()->module() : step_->model();
+  const auto result = evaluate(*evaluated, *val_loader_, false, group_.get());
+  summary_.last_top1 = result.top1;
+  spdlog::info("epoch {}/{} val ({} weights): top-1 {:.2f}%  top-5 {:.2f}%  loss {:.4f}  ({} images)", epoch + 1,
+               c_.schedule.epochs, on_ema ? "EMA" : "raw", result.top1, result.top5, result.loss, result.samples);
+  if (metrics_) {
+    metrics_->write({{"mode", MetricsLog::str("val")}, {"epoch", std::to_string(epoch + 1)},
+                     {"step", std::to_string(step_->state().step)}, {"top1", MetricsLog::num(result.top1)},
                      {"top5", MetricsLog::num(result.top5)}, {"loss", MetricsLog::num(result.loss)},
                      {"weights", MetricsLog::str(on_ema ? "ema" : "raw")}});
-    }
-    const bool improved = top1 >= 0 && top1 > state.best_metric;
-    if (improved) {
-      state.best_metric = top1;
-      state.best_epoch = epoch + 1;
-    }
-    const bool periodic = (epoch + 1) % c.runtime.checkpoint_interval == 0 || epoch + 1 == c.schedule.epochs;
-    if (periodic || improved) {
-      const std::string path = save("epoch_" + std::to_string(epoch + 1) + ".pth");
-      link_checkpoint(path, work + "/last.pth");
-      summary.last_checkpoint = work + "/last.pth";
-      if (improved) {
-        link_checkpoint(path, work + "/best.pth");
-        summary.best_checkpoint = work + "/best.pth";
-      }
-      // Keep the newest epoch checkpoints (last and best are their own links).
-      std::vector<int64_t> kept;
-      for (const auto& e : fs::directory_iterator(work)) {
-        const std::string name = e.path().filename().string();
-        if (name.rfind("epoch_", 0) == 0 && name.size() > 10 && name.compare(name.size() - 4, 4, ".pth") == 0) {
-          const std::string number = name.substr(6, name.size() - 10);
-          if (std::all_of(number.begin(), number.end(), ::isdigit) && number.size() < 18) {
-            kept.push_back(std::stoll(number));
-          }
-        }
-      }
-      std::sort(kept.rbegin(), kept.rend());
-      for (size_t k = static_cast<size_t>(std::max<int64_t>(c.runtime.keep_checkpoints, 1)); k < kept.size(); ++k) {
-        fs::remove(work + "/epoch_" + std::to_string(kept[k]) + ".pth");
-      }
-    } else {
-      summary.last_checkpoint = save("last.pth");
-    }
   }
-  summary.epochs = state.epoch;
-  summary.steps = state.step;
-  summary.best_top1 = state.best_metric;
-  summary.skipped_steps = state.nonfinite_total;
-  spdlog::info("done: {} epochs, {} steps in {}; best top-1 {:.2f}% (epoch {})", state.epoch, state.step,
-               duration(seconds_since(run_start)), state.best_metric, state.best_epoch);
-  return summary;
+  return result.top1;
+}
+
+void Trainer::end_epoch(int64_t epoch, double top1) {
+  TrainState& state = step_->state();
+  const bool improved = top1 >= 0 && top1 > state.best_metric;
+  if (improved) {
+    state.best_metric = top1;
+    state.best_epoch = epoch + 1;
+  }
+  const bool periodic = (epoch + 1) % c_.runtime.checkpoint_interval == 0 || epoch + 1 == c_.schedule.epochs;
+  if (!periodic && !improved) {
+    summary_.last_checkpoint = save("last.pth");
+    return;
+  }
+  const std::string path = save("epoch_" + std::to_string(epoch + 1) + ".pth");
+  summary_.last_checkpoint = work_ + "/last.pth";
+  if (improved) summary_.best_checkpoint = work_ + "/best.pth";
+  if (!leader()) return;
+  link_checkpoint(path, work_ + "/last.pth");
+  if (improved) link_checkpoint(path, work_ + "/best.pth");
+  prune_epoch_checkpoints(work_, c_.runtime.keep_checkpoints);
+}
+
+TrainSummary Trainer::run() {
+  if (work_.empty()) throw std::invalid_argument("train: no work directory");
+  join_group();
+  // Threads "one per core" share the node's cores between its ranks.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  common::set_threads(c_.runtime.threads > 0 ? c_.runtime.threads : std::max(1, cores / env_.local_world_size));
+  parse_amp(c_.runtime.amp);
+  // Everything that can fail on bad input fails here, before the first step.
+  build_data();
+  build_model();
+  if (leader()) {
+    fs::create_directories(work_);
+    clear_temporaries(work_);
+    io::write_file_atomic(work_ + "/config.yaml", resolved_);
+  }
+  std::string resume = options_.resume;
+  if (resume == "auto") resume = fs::exists(work_ + "/last.pth") ? work_ + "/last.pth" : "";
+  if (!resume.empty()) resume_from(resume);
+  if (leader()) metrics_ = std::make_unique<MetricsLog>(work_ + "/metrics.jsonl");
+  log_header();
+
+  const common::StopSignals signals;
+  TrainState& state = step_->state();
+  run_start_ = Clock::now();
+  micro_at_start_ = state.epoch * plan_.micro_batches_per_epoch() + state.batch;
+  for (int64_t epoch = state.epoch; epoch < c_.schedule.epochs; ++epoch) {
+    if (!train_epoch(epoch)) break;
+    end_epoch(epoch, validate(epoch));
+  }
+  if (group_) group_->barrier();
+  summary_.epochs = state.epoch;
+  summary_.steps = state.step;
+  summary_.best_top1 = state.best_metric;
+  summary_.skipped_steps = state.nonfinite_total;
+  if (!summary_.stopped) {
+    spdlog::info("done: {} epochs, {} steps in {}; best top-1 {:.2f}% (epoch {})", state.epoch, state.step,
+                 duration(seconds_since(run_start_)), state.best_metric, state.best_epoch);
+  }
+  return summary_;
+}
+
+}  // namespace
+
+TrainSummary train(const config::ExperimentConfig& c, const config::Config& resolved, const TrainerOptions& options) {
+  Trainer trainer(c, resolved, options);
+  return trainer.run();
 }
 
 }  // namespace hornet::engine

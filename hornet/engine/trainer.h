@@ -5,8 +5,16 @@
 //   EMA weights when configured), checkpoint (epoch_N, last, best), prune.
 //
 // Checkpoints hold everything a resumed run needs to continue exactly: the
-// loader's order and augmentations are keyed by (seed, epoch, sample), Mixup
-// by (seed, epoch, batch), and drop path's generator state is saved.
+// loader's order and augmentations are keyed by (seed, epoch, sample, rank),
+// Mixup by (seed, epoch, batch, rank), and every rank's drop-path generator
+// state is saved.
+//
+// Started by a launcher (torchrun, srun, mpirun, hornet-train
+// --nproc-per-node), the run joins a process group: each rank trains on its
+// shard with the plan's accumulation, gradients are averaged over the ranks,
+// validation is distributed, and rank 0 writes the logs and checkpoints.
+// SIGINT, SIGTERM and SIGUSR1 stop every rank at the same optimizer step with
+// a checkpoint (last.pth).
 #pragma once
 
 #include "hornet/config/experiment.h"
@@ -29,6 +37,8 @@ struct TrainSummary {
   int64_t skipped_steps = 0;
   std::string last_checkpoint;
   std::string best_checkpoint;
+  /// A stop signal ended the run early (after saving last.pth).
+  bool stopped = false;
 };
 
 /// Trains as `config` says. `resolved` is written to work_dir/config.yaml and

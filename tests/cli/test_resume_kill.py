@@ -33,7 +33,7 @@ data:
   train: {{root: {data}/train, batch_size: 5, workers: 2,
           pipeline: {{size: 32, crop_scale: [0.5, 1.0], rand_augment: {{magnitude: 5}}}}}}
   val: {{root: {data}/val, batch_size: 8, workers: 2, pipeline: {{resize: 36, crop: 32}}}}
-optim: {{lr: 2.0e-3, clip_grad: 1.0, accumulation: 2}}   # 9 batches: 4 steps an epoch, one batch left over
+optim: {{lr: 2.0e-3, clip_grad: 1.0, total_batch: 10}}   # 9 batches of 5: 4 steps an epoch, one batch left over
 schedule: {{epochs: 10, warmup_epochs: 1}}
 ema: {{enabled: true, decay: 0.9}}
 runtime: {{threads: 1, log_interval: 2, checkpoint_every_iters: 1, keep_checkpoints: 2, seed: 3}}

@@ -1,6 +1,7 @@
 // Config files: _base_ inheritance, merging, overrides, and errors that name
 // the file, the key and the closest valid key.
 #include "hornet/config/experiment.h"
+#include "hornet/engine/plan.h"
 #include "support/fixtures.h"
 
 #include <catch2/catch.hpp>
@@ -132,7 +133,8 @@ TEST_CASE("recipes: every config parses and follows the official recipe", "[conf
     double drop_path, clip, magnitude;
     int64_t batch, accumulation;
   };
-  // TRAINING.md: drop path, clip, RandAugment magnitude; 4096 = batch x 8 GPUs x accumulation.
+  // TRAINING.md: drop path, clip, RandAugment magnitude; 4096 = batch x 8 GPUs x accumulation,
+  // which hornet derives from the total batch and the world size.
   const Expect in1k[] = {
       {"hornet/hornet-tiny_8xb128_in1k.yaml", "tiny", 0.2, 100, 9, 128, 4},
       {"hornet/hornet-tiny-gf_8xb128_in1k.yaml", "tiny-gf", 0.2, 1, 9, 128, 4},
@@ -148,8 +150,14 @@ TEST_CASE("recipes: every config parses and follows the official recipe", "[conf
     CHECK(e.model.drop_path_rate == x.drop_path);
     CHECK(e.optim.clip_grad == x.clip);
     CHECK(e.train.pipeline.rand_augment.magnitude == x.magnitude);
-    CHECK(e.train.batch_size * 8 * e.optim.accumulation == 4096);
+    CHECK(e.optim.total_batch == 4096);
     CHECK(e.train.batch_size == x.batch);
+    const auto on8 = engine::make_training_plan(e, 8, 0);
+    CHECK(on8.accumulation == x.accumulation);
+    CHECK(on8.total_batch == 4096);
+    CHECK(on8.lr == 4e-3);
+    CHECK_FALSE(on8.lr_scaled);
+    CHECK(engine::make_training_plan(e, 1, 0).accumulation == 8 * x.accumulation);
     CHECK(e.optim.lr == 4e-3);
     CHECK(e.optim.base_batch_size == 4096);
     CHECK(e.optim.weight_decay == 0.05);
@@ -166,7 +174,9 @@ TEST_CASE("recipes: every config parses and follows the official recipe", "[conf
     const auto e = parse_experiment(Config::load(root + f));
     CHECK(e.model.drop_path_rate == 0.2);
     CHECK(e.optim.weight_decay == 0.1);
-    CHECK(e.train.batch_size * 64 * e.optim.accumulation == 4096);
+    CHECK(e.optim.total_batch == 4096);
+    CHECK(engine::make_training_plan(e, 64, 0).accumulation == 2);  // 64 GPUs x 32 x 2
+    CHECK(engine::make_training_plan(e, 64, 0).lr == 4e-3);
     CHECK(e.schedule.epochs == 90);
     CHECK(e.schedule.warmup_epochs == 5);
     CHECK_FALSE(e.ema.enabled);
@@ -177,6 +187,9 @@ TEST_CASE("recipes: every config parses and follows the official recipe", "[conf
     INFO(f);
     const auto e = parse_experiment(Config::load(root + f));
     CHECK(e.optim.lr == 5e-5);
+    CHECK(e.optim.total_batch == 512);
+    CHECK(engine::make_training_plan(e, 32, 0).accumulation == 1);  // 32 GPUs x 16
+    CHECK(engine::make_training_plan(e, 1, 0).lr == 5e-5);
     CHECK(e.optim.layer_decay == 0.7);
     CHECK(e.optim.weight_decay == 1e-8);
     CHECK(e.optim.clip_grad == 1.0);
@@ -194,4 +207,42 @@ TEST_CASE("recipes: every config parses and follows the official recipe", "[conf
   CHECK(parse_experiment(Config::load(root + "hornet/hornet-large-gf_32xb16_in22k-pre_384px_in1k.yaml"))
             .model.arch.mixers[2] == models::MixerSpec::global_local(24, 13));
   CHECK_NOTHROW(parse_experiment(Config::load(root + "toy/hornet-toy_1xb32_shapes.yaml")));
+}
+
+TEST_CASE("plan: accumulation follows from the total batch and the world size, the LR scales only on purpose",
+          "[config][plan]") {
+  auto e = parse_experiment(Config::from_string("data: {train: {batch_size: 64}}\noptim: {total_batch: 4096, "
+                                                "lr: 4.0e-3, base_batch_size: 4096}\nschedule: {epochs: 300, "
+                                                "warmup_epochs: 20}\n"));
+  // ImageNet-1k on one process: 1281167 / 64 = 20018 batches, 312 whole steps of 64 micro-batches.
+  const auto one = engine::make_training_plan(e, 1, 1281167);
+  CHECK(one.accumulation == 64);
+  CHECK(one.steps_per_epoch == 312);
+  CHECK(one.warmup_steps == 20 * 312);
+  CHECK(one.total_steps == 300 * 312);
+  CHECK(one.micro_batches_per_epoch() == 312 * 64);
+  // On 8 ranks each rank reads ceil(1281167 / 8) = 160146 samples: 2502 batches, 312 steps of 8.
+  const auto eight = engine::make_training_plan(e, 8, 1281167);
+  CHECK(eight.accumulation == 8);
+  CHECK(eight.steps_per_epoch == 312);
+  CHECK(eight.lr == 4e-3);
+  // 3 ranks x 64 = 192 images a round does not divide 4096: refused, naming the keys.
+  CHECK_THROWS_WITH(engine::make_training_plan(e, 3, 0),
+                    Contains("optim.total_batch 4096") && Contains("data.train.batch_size 64") &&
+                        Contains("world size 3"));
+  // A total batch changed on purpose: the LR follows linearly, and the plan says so.
+  e.optim.total_batch = 1024;
+  const auto smaller = engine::make_training_plan(e, 1, 0);
+  CHECK(smaller.lr == Approx(1e-3));
+  CHECK(smaller.lr_scaled);
+  CHECK(smaller.describe()[1].find("scaled linearly") != std::string::npos);
+  // No total batch: one micro-batch per device and step.
+  e.optim.total_batch = 0;
+  CHECK(engine::make_training_plan(e, 2, 0).total_batch == 128);
+  CHECK(engine::make_training_plan(e, 2, 0).accumulation == 1);
+  // Fewer images than one step.
+  CHECK_THROWS_WITH(engine::make_training_plan(e, 1, 63), Contains("no optimizer step"));
+  // accumulation is derived, never set.
+  CHECK_THROWS_WITH(parse_experiment(Config::from_string("optim: {accumulation: 4}\n")),
+                    Contains("optim.accumulation is derived") && Contains("optim.total_batch"));
 }

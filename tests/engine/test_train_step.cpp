@@ -36,7 +36,10 @@ TEST_CASE("train step: 20 AdamW steps equal the Python re-implementation", "[eng
   models::ImageClassifier model(models::ImageClassifierOptions(models::HorNetOptions(experiment.model.arch))
                                     .num_classes(experiment.model.num_classes));
   REQUIRE(io::load_state_dict(*model, test::read_npy_dir(dir() + "initial")).clean());
-  TrainStep step(model, experiment, /*steps_per_epoch=*/5, /*global_batch=*/8, AmpMode::kOff);
+  const auto plan = make_training_plan(experiment, /*world_size=*/1, /*dataset_size=*/40);
+  REQUIRE(plan.accumulation == 2);  // total batch 8 of micro-batches of 4
+  REQUIRE(plan.steps_per_epoch == 5);
+  TrainStep step(model, experiment, plan, AmpMode::kOff);
   const auto losses = io::read_npy(dir() + "losses.npy");
   const auto lrs = io::read_npy(dir() + "lrs.npy");
   double worst_loss = 0, worst_lr = 0;
@@ -165,7 +168,8 @@ TEST_CASE("train step: non-finite losses skip the update and are counted, and bf
       "optim: {lr: 5.0e-3, clip_grad: 1.0}\nschedule: {epochs: 1, warmup_epochs: 0}\n"));
   torch::manual_seed(0);
   models::ImageClassifier model(models::ImageClassifierOptions(models::HorNetOptions(e.model.arch)).num_classes(3));
-  TrainStep step(model, e, 50, 8, AmpMode::kOff);
+  const auto plan = make_training_plan(e, 1, 400);
+  TrainStep step(model, e, plan, AmpMode::kOff);
   const auto x = torch::randn({8, 3, 32, 32});
   const auto t = data::smooth_one_hot(torch::tensor({0, 1, 2, 0, 1, 2, 0, 1}), 3, 0.0);
   const auto before = io::state_dict(*model).at("head.fc.weight").clone();
@@ -181,8 +185,8 @@ TEST_CASE("train step: non-finite losses skip the update and are counted, and bf
 
   // A new epoch drops a partly accumulated step.
   auto acc = e;
-  acc.optim.accumulation = 2;
-  TrainStep accumulating(model, acc, 50, 8, AmpMode::kOff);
+  acc.optim.total_batch = 2 * acc.train.batch_size;
+  TrainStep accumulating(model, acc, make_training_plan(acc, 1, 400), AmpMode::kOff);
   CHECK_FALSE(accumulating.run(x, t).optimizer_step);
   accumulating.start_epoch();
   CHECK_FALSE(accumulating.run(x, t).optimizer_step);
@@ -192,7 +196,7 @@ TEST_CASE("train step: non-finite losses skip the update and are counted, and bf
   // bf16 autocast on the CPU: the loss goes down, no divergence.
   torch::manual_seed(0);
   models::ImageClassifier model16(models::ImageClassifierOptions(models::HorNetOptions(e.model.arch)).num_classes(3));
-  TrainStep bf16(model16, e, 50, 8, AmpMode::kBf16);
+  TrainStep bf16(model16, e, plan, AmpMode::kBf16);
   double first = 0, last = 0;
   for (int k = 0; k < 30; ++k) {
     const auto res = bf16.run(x, t);
@@ -201,7 +205,7 @@ TEST_CASE("train step: non-finite losses skip the update and are counted, and bf
     last = res.loss;
   }
   CHECK(last < 0.5 * first);
-  CHECK_THROWS_WITH(TrainStep(model16, e, 50, 8, AmpMode::kFp16), Contains("fp16 autocast needs a CUDA device"));
+  CHECK_THROWS_WITH(TrainStep(model16, e, plan, AmpMode::kFp16), Contains("fp16 autocast needs a CUDA device"));
 }
 
 TEST_CASE("losses and metrics", "[engine][loss]") {

@@ -518,7 +518,8 @@ def make_training_case(out_dir):
   num_classes: 5
   drop_path_rate: 0.0
 optim: {{lr: {cfg['lr']}, weight_decay: {cfg['weight_decay']}, eps: {cfg['eps']}, layer_decay: {cfg['layer_decay']},
-        clip_grad: {cfg['clip_grad']}, accumulation: {cfg['accumulation']}}}
+        clip_grad: {cfg['clip_grad']}, total_batch: {4 * cfg['accumulation']}}}
+data: {{train: {{batch_size: 4}}}}
 schedule: {{epochs: {cfg['epochs']}, warmup_epochs: {cfg['warmup_epochs']}, min_lr: {cfg['min_lr']}}}
 ema: {{enabled: true, decay: {cfg['ema_decay']}}}
 """
