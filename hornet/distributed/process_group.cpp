@@ -120,17 +120,24 @@ struct ProcessGroup::Impl {
       std::vector<int64_t> before(static_cast<size_t>(env.world_size));
       for (int r = 0; r < env.world_size; ++r) before[static_cast<size_t>(r)] = probe->add(beat_key(r), 0);
       std::this_thread::sleep_for(4 * kBeatInterval);
-      std::vector<int> stopped;
+      std::vector<int> stopped, absent;
       for (int r = 0; r < env.world_size; ++r) {
-        if (r != env.rank && probe->add(beat_key(r), 0) == before[static_cast<size_t>(r)]) stopped.push_back(r);
+        const int64_t now = probe->add(beat_key(r), 0);
+        if (r == env.rank || now != before[static_cast<size_t>(r)]) continue;
+        (now == 0 ? absent : stopped).push_back(r);
       }
-      if (stopped.empty()) {
+      const auto list = [](const std::vector<int>& ranks) {
+        std::string text = ranks.size() == 1 ? "rank " : "ranks ";
+        for (size_t k = 0; k < ranks.size(); ++k) text += (k ? ", " : "") + std::to_string(ranks[k]);
+        return text;
+      };
+      if (!absent.empty()) {
+        cause = list(absent) + " never joined (did it start, with the same MASTER_ADDR and MASTER_PORT?)";
+      } else if (!stopped.empty()) {
+        cause = list(stopped) + " stopped answering (" + (stopped.size() == 1 ? "it died or hangs)" : "they died or hang)");
+      } else {
         cause = "every rank is still running; a rank did not reach this collective within distributed.timeout (" +
                 std::to_string(options.timeout.count() / 1000) + " s), or the ranks run different code";
-      } else {
-        cause = stopped.size() == 1 ? "rank " : "ranks ";
-        for (size_t k = 0; k < stopped.size(); ++k) cause += (k ? ", " : "") + std::to_string(stopped[k]);
-        cause += stopped.size() == 1 ? " stopped answering (it died or hangs)" : " stopped answering (they died or hang)";
       }
     } catch (const std::exception&) {
       cause = env.rank == 0 ? "the rendezvous store no longer answers"

@@ -4,6 +4,8 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include <numeric>
+
 namespace hornet::engine {
 
 int64_t batches_per_rank(int64_t dataset_size, int64_t world_size, int64_t micro_batch) {
@@ -19,12 +21,18 @@ TrainingPlan make_training_plan(const config::ExperimentConfig& c, int64_t world
   const int64_t per_round = p.micro_batch * world_size;
   p.total_batch = c.optim.total_batch > 0 ? c.optim.total_batch : per_round;
   if (p.total_batch % per_round != 0) {
-    throw config::ConfigError(fmt::format(
-        "optim.total_batch {} is not a whole number of micro-batches: data.train.batch_size {} x world size {} = {} "
-        "images per round does not divide it; choose a micro-batch or a device count that does (e.g. "
-        "data.train.batch_size={})",
-        p.total_batch, p.micro_batch, world_size, per_round,
-        p.total_batch % world_size == 0 ? std::to_string(std::gcd(p.total_batch / world_size, p.micro_batch)) : "?"));
+    const std::string what = fmt::format(
+        "optim.total_batch {} is not a whole number of rounds of data.train.batch_size {} x world size {} = {} images",
+        p.total_batch, p.micro_batch, world_size, per_round);
+    if (p.total_batch % world_size != 0) {
+      throw config::ConfigError(what + fmt::format(": {} images cannot be split evenly over {} devices; use a device "
+                                                   "count that divides them",
+                                                   p.total_batch, world_size));
+    }
+    throw config::ConfigError(what + fmt::format(": each device's {} images per step are not a multiple of the "
+                                                 "micro-batch; e.g. data.train.batch_size={} divides them",
+                                                 p.total_batch / world_size,
+                                                 std::gcd(p.total_batch / world_size, p.micro_batch)));
   }
   p.accumulation = p.total_batch / per_round;
   p.recipe_lr = c.optim.lr;

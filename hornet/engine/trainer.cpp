@@ -363,8 +363,10 @@ bool Trainer::train_epoch(int64_t epoch) {
     }
     if (r.stop) {
       summary_.last_checkpoint = save("last.pth");
-      spdlog::warn("stopped by a signal after step {} (epoch {}, batch {}): saved {}; continue with --resume auto",
-                   state.step, epoch + 1, state.batch, summary_.last_checkpoint);
+      if (leader()) {
+        spdlog::warn("stopped by a signal after step {} (epoch {}, batch {}): saved {}; continue with --resume auto",
+                     state.step, epoch + 1, state.batch, summary_.last_checkpoint);
+      }
       summary_.stopped = true;
       return false;
     }

@@ -229,7 +229,11 @@ TEST_CASE("plan: accumulation follows from the total batch and the world size, t
   // 3 ranks x 64 = 192 images a round does not divide 4096: refused, naming the keys.
   CHECK_THROWS_WITH(engine::make_training_plan(e, 3, 0),
                     Contains("optim.total_batch 4096") && Contains("data.train.batch_size 64") &&
-                        Contains("world size 3"));
+                        Contains("world size 3") && Contains("cannot be split evenly over 3 devices"));
+  // 2048 images per device are not a whole number of micro-batches of 48; 16 would be.
+  auto odd = e;
+  odd.train.batch_size = 48;
+  CHECK_THROWS_WITH(engine::make_training_plan(odd, 2, 0), Contains("data.train.batch_size=16 divides them"));
   // A total batch changed on purpose: the LR follows linearly, and the plan says so.
   e.optim.total_batch = 1024;
   const auto smaller = engine::make_training_plan(e, 1, 0);
