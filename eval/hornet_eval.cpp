@@ -15,6 +15,8 @@
 //   hornet-eval CONFIG --checkpoint F --predict IMAGE... [--topk K] [--class-names FILE]
 //                                                    classify with the config's model and test pipeline
 #include "hornet/common/cli.h"
+#include "hornet/distributed/environment.h"
+#include "hornet/distributed/process_group.h"
 #include "hornet/config/experiment.h"
 #include "hornet/engine/benchmark.h"
 #include "hornet/engine/evaluate.h"
@@ -175,10 +177,26 @@ int main(int argc, char** argv) {
       const auto a = models::arch_by_name(arch);
       const int64_t size = image_size > 0 ? image_size : a.input_size;
       const int64_t batch = batch_size > 0 ? batch_size : 16;
-      const auto t = hornet::engine::benchmark_train_step(a, batch, size, bench_steps, 2, num_classes ? num_classes : 1000);
-      std::printf("train step %s batch %lld at %lld: median %.4f s, %.2f images/s (%d steps, %d threads)\n",
+      // Started by a launcher (torchrun's variables): every rank times its step in one process group.
+      const auto env = hornet::distributed::detect_environment();
+      std::unique_ptr<hornet::distributed::ProcessGroup> group;
+      if (env.distributed()) {
+        hornet::distributed::GroupOptions o;
+        o.timeout = std::chrono::minutes(5);
+        group = std::make_unique<hornet::distributed::ProcessGroup>(env, o);
+      }
+      const auto t = hornet::engine::benchmark_train_step(a, batch, size, bench_steps, 2, num_classes ? num_classes : 1000,
+                                                          group.get());
+      if (env.rank != 0) return 0;
+      std::printf("train step %s batch %lld at %lld: median %.4f s, %.2f images/s (%d steps, %d threads, %d rank(s))\n",
                   a.name.c_str(), static_cast<long long>(batch), static_cast<long long>(size), t.median,
-                  t.images_per_second, bench_steps, at::get_num_threads());
+                  t.images_per_second, bench_steps, at::get_num_threads(), env.world_size);
+      if (group) {
+        std::printf("all-reduce: %lld buckets, %.1f MB: %.4f s alone, %.4f s exposed after backward, %.0f%% of the "
+                    "buckets launched during backward\n",
+                    static_cast<long long>(t.buckets), static_cast<double>(t.bucket_bytes) / 1e6, t.allreduce_seconds,
+                    t.exposed_seconds, 100.0 * t.launched_in_backward);
+      }
       return 0;
     }
     if (!summary && !forward) {

@@ -386,8 +386,7 @@ def part_toy():
     if not os.path.isdir(data):
         subprocess.run([os.path.join(BIN, 'hornet-data'), 'make-toy', data], check=True, capture_output=True)
     recipe = os.path.join(os.path.dirname(__file__), '..', '..', 'configs', 'toy', 'hornet-toy_1xb32_shapes.yaml')
-    sets = ['--set', f'data.train.root={data}/train', '--set', f'data.val.root={data}/val',
-            '--set', 'schedule.epochs=20']
+    sets = ['--set', f'data.train.root={data}/train', '--set', f'data.val.root={data}/val']
     single = os.path.join(WORK, 'toy_single')
     must(train(recipe, single, extra=sets), 'single-process toy run')
     pair = os.path.join(WORK, 'toy_pair')
@@ -395,7 +394,10 @@ def part_toy():
     plan = [l for l in out.stdout.splitlines() + out.stderr.splitlines() if 'plan: total batch' in l]
     check(any('world size 2 x micro-batch 16 x accumulation 1' in l for l in plan), 'the 2-rank plan: ' + str(plan[:1]))
     torchrun = os.path.join(WORK, 'toy_torchrun')
-    proc = run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', '--no_python',
+    # Debian's torch 1.13 on Python 3.11 cannot parse its own default "--redirects 0 --tee 0" (IntFlag
+    # iteration skips 0); teeing stdout is a value it parses.
+    proc = run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2',
+                '--redirects', '1', '--tee', '1', '--log_dir', os.path.join(WORK, 'torchrun_logs'), '--no_python',
                 TRAIN, recipe, '--work-dir', torchrun, *sets])
     must(proc, 'torch.distributed.run')
     a, b, c = final_top1(single), final_top1(pair), final_top1(torchrun)
