@@ -19,4 +19,5 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_container_overflow=0:detect_leaks=1:a
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$repo/tests/fuzz/lsan.supp}
 # The install check builds a separate project, which would inherit these flags.
-"$repo/scripts/run_ctest.sh" "$build_dir" -LE package "$@"
+# Without the install check and the slow toy trainings (test.sh runs both).
+"$repo/scripts/run_ctest.sh" "$build_dir" -LE "package|slow" "$@"

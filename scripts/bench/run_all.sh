@@ -11,7 +11,7 @@ mkdir -p "$out"
 py=/usr/bin/python3
 {
   echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, hornet $(git -C "$repo" describe --always --dirty)"
-  for bench in checkpoint_load data_pipeline train_step; do
+  for bench in checkpoint_load data_pipeline train_step distributed; do
     echo
     echo "\$ $py scripts/bench/$bench.py $*"
     "$py" "$repo/scripts/bench/$bench.py" "$@"

@@ -300,9 +300,21 @@ def part_faults():
           'SIGTERM: rank 0 reports the save')
     saved = load(os.path.join(termed, 'last.pth'))
     check(0 < saved['meta']['step'] < want['meta']['step'], f'SIGTERM: last.pth at step {saved["meta"]["step"]}')
+    other_world = os.path.join(WORK, 'sigterm_one_rank')
+    shutil.copytree(termed, other_world)
     must(train(cfg, termed, nproc=2, extra=['--resume', 'auto']), 'resume after SIGTERM')
     check(identical(load(os.path.join(termed, 'epoch_3.pth')), want),
           'after SIGTERM + --resume auto: bit-identical to the uninterrupted run')
+
+    # The same checkpoint resumed by one process: accumulation 2 instead of 1, the epoch position re-derived.
+    proc = must(train(cfg, other_world, extra=['--resume', 'auto']), 'resume on 1 rank')
+    check('written by 2 rank(s) with accumulation 1; continuing on 1 rank(s) with accumulation 2' in proc.stderr +
+          proc.stdout, 'a resume on another world size says so')
+    ended = load(os.path.join(other_world, 'epoch_3.pth'))
+    err, where = worst_relative(ended, want)
+    check(ended['meta']['step'] == want['meta']['step'] and ended['meta']['world_size'] == 1,
+          f'resumed on 1 rank: ends at step {ended["meta"]["step"]} as the 2-rank run does (relative difference '
+          f'{err:.1e}: other random streams)')
 
     # 3. --max-restarts 1: the launcher restarts the group from its last checkpoint by itself.
     restarted = os.path.join(WORK, 'restarted')

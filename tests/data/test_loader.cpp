@@ -265,3 +265,39 @@ TEST_CASE("loader: broken files are skipped and counted, and a run of them stops
       }(),
       Contains("2 consecutive images could not be loaded"));
 }
+
+TEST_CASE("loader: each rank draws its own augmentations, and a rerun draws them again", "[data][loader][distributed]") {
+  // One file and 2 ranks: the sampler pads the epoch, so both ranks read sample 0 at position 0.
+  const auto dir = test::temp_dir("single_image");
+  fs::path source;
+  for (const auto& e : fs::recursive_directory_iterator(toy_root() + "/train")) {
+    if (e.is_regular_file()) {
+      source = e.path();
+      break;
+    }
+  }
+  REQUIRE(!source.empty());
+  fs::create_directories(dir + "/a");
+  fs::copy_file(source, dir + "/a/0.jpg");
+  LoaderOptions lo;
+  lo.batch_size = 1;
+  lo.workers = 1;
+  lo.seed = 5;
+  const auto draw = [&](int rank) {
+    SamplerOptions so;
+    so.shuffle = false;
+    so.rank = rank;
+    so.world_size = 2;
+    so.seed = 5;
+    DataLoader loader(Dataset::image_folder(dir), make_train_transform(small_train()), so, lo);
+    auto batches = epoch_batches(loader, 0);
+    REQUIRE(batches.size() == 1);
+    return batches[0];
+  };
+  const auto rank0 = draw(0), rank1 = draw(1);
+  CHECK(rank0.indices.item<int64_t>() == 0);
+  CHECK(rank1.indices.item<int64_t>() == 0);
+  CHECK_FALSE(torch::equal(rank0.images, rank1.images));  // the same sample, augmented differently
+  CHECK(torch::equal(draw(0).images, rank0.images));
+  CHECK(torch::equal(draw(1).images, rank1.images));
+}
