@@ -1,6 +1,7 @@
 // hornet-train: trains a HorNet classifier from a YAML recipe.
 //
-//   hornet-train CONFIG [--work-dir D] [--resume auto|PATH] [--set key.path=value ...]
+//   hornet-train CONFIG [--work-dir D] [--resume auto|PATH [--allow-config-changes]] [--overwrite]
+//                [--set key.path=value ...]
 //                [--device cpu|cuda] [--threads N] [--amp off|bf16|fp16]
 //                [--nproc-per-node N [--max-restarts K]] [--dry-run [--world-size N] [--dataset-size N]]
 //
@@ -11,6 +12,7 @@
 #include "hornet/distributed/environment.h"
 #include "hornet/distributed/launcher.h"
 #include "hornet/engine/plan.h"
+#include "hornet/engine/run_dir.h"
 #include "hornet/engine/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -25,10 +27,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> overrides;
   int threads = -1, nproc = 0, max_restarts = 0, world_size = 0;
   int64_t dataset_size = 0;
-  bool dry_run = false;
+  bool dry_run = false, overwrite = false, allow_changes = false;
   app.add_option("config", config_path, "Recipe (YAML, with _base_ inheritance)")->required()->check(CLI::ExistingFile);
   app.add_option("--work-dir", work_dir, "Where checkpoints, logs and the resolved config go (default: work_dirs/<config name>)");
-  app.add_option("--resume", resume, "Continue from a checkpoint: 'auto' (the work dir's last.pth, if any) or a path");
+  app.add_option("--resume", resume,
+                 "Continue a run with its own saved config: 'auto' (the work dir's last.pth or newest epoch_N.pth; "
+                 "a new run when there is none) or a checkpoint path");
+  app.add_flag("--allow-config-changes", allow_changes,
+               "With --resume: accept --set overrides that change the run (model, data, optimisation, schedule, EMA)");
+  app.add_flag("--overwrite", overwrite, "Start a new run in a work dir that holds one, replacing its checkpoints and logs");
   app.add_option("--set", overrides, "Override a config value: key.path=value (value parsed as YAML); repeatable");
   app.add_option("--device", device, "cpu or cuda[:N] (runtime.device)");
   app.add_option("--threads", threads, "Intra-op threads, 0 = the node's cores shared by its ranks (runtime.threads)")
@@ -56,11 +63,41 @@ int main(int argc, char** argv) {
     if (!dry_run && (world_size > 0 || dataset_size > 0)) {
       throw std::invalid_argument("--world-size and --dataset-size apply only to --dry-run");
     }
+    if (overwrite && !resume.empty()) throw std::invalid_argument("--overwrite starts a new run; --resume continues one");
+    if (allow_changes && resume.empty()) throw std::invalid_argument("--allow-config-changes applies only to --resume");
+    const auto apply_overrides = [&](hornet::config::Config& config) {
+      for (const auto& o : overrides) config.set(o);
+      if (!device.empty()) config.set("runtime.device=" + device);
+      if (threads >= 0) config.set("runtime.threads=" + std::to_string(threads));
+      if (!amp.empty()) config.set("runtime.amp=" + amp);
+    };
     auto config = hornet::config::Config::load(config_path);
-    for (const auto& o : overrides) config.set(o);
-    if (!device.empty()) config.set("runtime.device=" + device);
-    if (threads >= 0) config.set("runtime.threads=" + std::to_string(threads));
-    if (!amp.empty()) config.set("runtime.amp=" + amp);
+    apply_overrides(config);
+    const std::string work = work_dir.empty() ? "work_dirs/" + std::filesystem::path(config_path).stem().string() : work_dir;
+    const std::string checkpoint = dry_run || nproc > 0 ? "" : hornet::engine::resolve_resume(work, resume);
+    if (!checkpoint.empty()) {
+      // A resumed run keeps its own config, with this command's overrides on top.
+      const std::string saved_text = hornet::engine::checkpoint_config(checkpoint);
+      const std::string origin = checkpoint + " (the run's saved config)";
+      const auto saved = hornet::config::Config::from_string(saved_text, origin);
+      auto resumed = hornet::config::Config::from_string(saved_text, origin);  // YAML nodes copy shallowly
+      apply_overrides(resumed);
+      const auto changes = hornet::engine::meaning_changes(saved, resumed);
+      if (!changes.empty() && !allow_changes) {
+        std::string list;
+        for (const auto& c : changes) list += "\n  " + c;
+        throw std::invalid_argument("--resume " + checkpoint + ": these overrides would change the run:" + list +
+                                    "\nresume without them, or add --allow-config-changes to change it on purpose");
+      }
+      for (const auto& c : hornet::engine::meaning_changes(saved, config)) {
+        if (std::find(changes.begin(), changes.end(), c) == changes.end()) {
+          spdlog::warn("{} differs from the run's saved config ({}); resuming with the saved value", config_path, c);
+        }
+      }
+      config = resumed;
+    } else if (!resume.empty() && !dry_run && nproc == 0) {
+      spdlog::info("--resume {}: {} holds no checkpoint; starting a new run", resume, work);
+    }
     const auto experiment = hornet::config::parse_experiment(config);
 
     if (dry_run) {
@@ -84,11 +121,14 @@ int main(int argc, char** argv) {
       launch.argv = hornet::distributed::strip_options(std::vector<std::string>(argv, argv + argc),
                                                        {"--nproc-per-node", "--max-restarts"});
       launch.restart_args = {"--resume", "auto"};
+      launch.restart_drop_flags = {"--overwrite"};
       return hornet::distributed::launch_workers(launch);
     }
     hornet::engine::TrainerOptions options;
-    options.work_dir = work_dir.empty() ? "work_dirs/" + std::filesystem::path(config_path).stem().string() : work_dir;
-    options.resume = resume;
+    options.work_dir = work;
+    options.resume = checkpoint;
+    options.resume_requested = !resume.empty();
+    options.overwrite = overwrite;
     const auto summary = hornet::engine::train(experiment, config, options);
     if (summary.best_top1 >= 0 && !summary.stopped) {
       spdlog::info("best top-1 {:.2f}%, checkpoints in {}", summary.best_top1, options.work_dir);

@@ -11,19 +11,20 @@ namespace hornet::common {
 namespace {
 
 std::atomic<int> g_requested{0};
+std::atomic<int> g_interrupts{0};  // SIGINT and SIGTERM received
 constexpr int kSignals[] = {SIGINT, SIGTERM, SIGUSR1};
 struct sigaction g_previous[3];
 
 void on_signal(int signal) {
-  const int before = g_requested.exchange(signal);
-  if (before != 0 && signal != SIGUSR1) {
+  g_requested.store(signal);
+  if (signal != SIGUSR1 && g_interrupts.fetch_add(1) > 0) {
     // A second request: the user does not want to wait for the step to end.
     static const char message[] = "\nsecond stop signal: exiting without a checkpoint\n";
     (void)!write(STDERR_FILENO, message, sizeof message - 1);
     _exit(128 + signal);
   }
   static const char message[] = "\nstop requested: finishing the current optimizer step, then saving a checkpoint "
-                                "(send the signal again to exit at once)\n";
+                                "(a second SIGINT or SIGTERM exits at once)\n";
   (void)!write(STDERR_FILENO, message, sizeof message - 1);
 }
 
@@ -31,6 +32,7 @@ void on_signal(int signal) {
 
 StopSignals::StopSignals() {
   g_requested.store(0);
+  g_interrupts.store(0);
   struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);

@@ -203,6 +203,7 @@ ExperimentConfig parse_experiment(const Config& config) {
   e.runtime.max_nonfinite_steps = rt.get<int64_t>("max_nonfinite_steps", e.runtime.max_nonfinite_steps);
   e.runtime.load_from = rt.get<std::string>("load_from", e.runtime.load_from);
   e.runtime.load_from_ema = rt.get<bool>("load_from_ema", e.runtime.load_from_ema);
+  e.runtime.load_strict = rt.get<bool>("load_strict", e.runtime.load_strict);
   e.runtime.class_map = rt.get<std::string>("class_map", e.runtime.class_map);
   rt.finish();
 

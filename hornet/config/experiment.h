@@ -111,6 +111,9 @@ struct RuntimeConfig {
   /// Start from these weights (any checkpoint format hornet reads).
   std::string load_from;
   bool load_from_ema = false;
+  /// load_from must fill the whole backbone (every tensor present, of the
+  /// model's shape); false fine-tunes from whatever fits.
+  bool load_strict = true;
   /// For load_from: slice the head through this class index file.
   std::string class_map;
 };

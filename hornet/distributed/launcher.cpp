@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -176,6 +177,7 @@ int launch_workers(const LaunchOptions& o) {
         if (a.rfind("--", 0) == 0) names.push_back(a);
       }
       argv = strip_options(argv, names);
+      for (const auto& flag : o.restart_drop_flags) argv.erase(std::remove(argv.begin(), argv.end(), flag), argv.end());
       argv.insert(argv.end(), o.restart_args.begin(), o.restart_args.end());
     }
   }

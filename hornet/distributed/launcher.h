@@ -18,8 +18,11 @@ struct LaunchOptions {
   int max_restarts = 0;
   /// The worker command line; argv[0] is the executable.
   std::vector<std::string> argv;
-  /// Appended to the worker command line on a restart (e.g. --resume auto).
+  /// Appended to the worker command line on a restart (e.g. --resume auto),
+  /// replacing options of the same name.
   std::vector<std::string> restart_args;
+  /// Flags (no value) removed from the worker command line on a restart (e.g. --overwrite).
+  std::vector<std::string> restart_drop_flags;
   double grace_seconds = 30.0;
 };
 

@@ -9,6 +9,7 @@
 #include "hornet/distributed/gradient_sync.h"
 #include "hornet/distributed/process_group.h"
 #include "hornet/engine/evaluate.h"
+#include "hornet/engine/run_dir.h"
 #include "hornet/engine/train_step.h"
 #include "hornet/io/file_util.h"
 #include "hornet/models/checkpoint.h"
@@ -242,7 +243,18 @@ void Trainer::build_model() {
     lo.reinit_mismatched_head = true;
     if (!c_.runtime.class_map.empty()) lo.class_index = models::read_class_index(c_.runtime.class_map);
     const auto report = models::load_weights(*model_, file, io::find_weights(file.root(), c_.runtime.load_from_ema), lo);
-    spdlog::info("load_from {}: {}", c_.runtime.load_from, report.str());
+    // Fine-tuning needs the backbone; a head of another size is expected.
+    size_t backbone = 0, absent = 0, misshaped = 0;
+    for (const auto& p : model_->named_parameters()) backbone += p.key().rfind("backbone.", 0) == 0;
+    for (const auto& k : report.missing) absent += k.rfind("backbone.", 0) == 0;
+    for (const auto& m : report.mismatched) misshaped += m.key.rfind("backbone.", 0) == 0;
+    if ((absent || misshaped) && c_.runtime.load_strict) {
+      throw std::runtime_error(fmt::format(
+          "runtime.load_from {} does not fit this model's backbone: {} of its {} backbone parameters missing, {} of "
+          "another shape (another arch?); set runtime.load_strict: false to fine-tune from what fits\n{}",
+          c_.runtime.load_from, absent, backbone, misshaped, report.str(5)));
+    }
+    spdlog::info("load_from {}: {}", c_.runtime.load_from, report.str(5));
   }
   model_->to(device_);
   if (group_) distributed::broadcast_state(*group_, *model_);
@@ -422,6 +434,12 @@ void Trainer::end_epoch(int64_t epoch, double top1) {
 
 TrainSummary Trainer::run() {
   if (work_.empty()) throw std::invalid_argument("train: no work directory");
+  const auto contents = inspect_work_dir(work_);
+  if (contents.holds_run() && options_.resume.empty() && !options_.resume_requested && !options_.overwrite) {
+    throw std::invalid_argument("the work dir " + work_ + " holds a run (" + contents.str() +
+                                "): continue it with --resume auto, start elsewhere with --work-dir, or replace it "
+                                "with --overwrite");
+  }
   join_group();
   // Threads "one per core" share the node's cores between its ranks.
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -430,15 +448,20 @@ TrainSummary Trainer::run() {
   // Everything that can fail on bad input fails here, before the first step.
   build_data();
   build_model();
+  if (!options_.resume.empty()) resume_from(options_.resume);
+  // Only now, with every input checked, does the work dir change.
   if (leader()) {
     fs::create_directories(work_);
     clear_temporaries(work_);
+    if (options_.overwrite && options_.resume.empty() && contents.holds_run()) {
+      spdlog::warn("--overwrite: removing the previous run's {} from {}", contents.str(), work_);
+      clear_work_dir(work_);
+    }
     io::write_file_atomic(work_ + "/config.yaml", resolved_);
+    // Lines logged after the checkpoint this run continues from would appear twice.
+    truncate_metrics(work_ + "/metrics.jsonl", step_->state().step, step_->state().epoch);
+    metrics_ = std::make_unique<MetricsLog>(work_ + "/metrics.jsonl");
   }
-  std::string resume = options_.resume;
-  if (resume == "auto") resume = fs::exists(work_ + "/last.pth") ? work_ + "/last.pth" : "";
-  if (!resume.empty()) resume_from(resume);
-  if (leader()) metrics_ = std::make_unique<MetricsLog>(work_ + "/metrics.jsonl");
   log_header();
 
   const common::StopSignals signals;

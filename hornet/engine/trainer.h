@@ -25,8 +25,12 @@ namespace hornet::engine {
 
 struct TrainerOptions {
   std::string work_dir;
-  /// "" (start fresh), "auto" (work_dir/last.pth when present) or a checkpoint path.
+  /// The checkpoint to continue from (see resolve_resume in run_dir.h), or "" to start.
   std::string resume;
+  /// --resume was given (with nothing to resume, the run starts and replaces the old log).
+  bool resume_requested = false;
+  /// Start a new run in a work dir that holds one, replacing its checkpoints and logs.
+  bool overwrite = false;
 };
 
 struct TrainSummary {
@@ -42,7 +46,9 @@ struct TrainSummary {
 };
 
 /// Trains as `config` says. `resolved` is written to work_dir/config.yaml and
-/// into every checkpoint. Throws for bad inputs before the first step, and
+/// into every checkpoint. Throws for bad inputs before the first step (and
+/// before writing anything into the work dir): among them a work dir that
+/// holds a run while neither resume nor overwrite is asked for. Also throws
 /// after `max_nonfinite_steps` non-finite steps in a row.
 TrainSummary train(const config::ExperimentConfig& config, const config::Config& resolved,
                    const TrainerOptions& options);

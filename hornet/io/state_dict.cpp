@@ -15,13 +15,17 @@ StateDict state_dict(const torch::nn::Module& module) {
   return out;
 }
 
-std::string LoadReport::str() const {
+std::string LoadReport::str(size_t per_list) const {
   std::ostringstream os;
   os << "loaded " << loaded << " tensors";
-  const auto section = [&os](const char* title, const std::vector<std::string>& keys) {
+  const auto more = [&os, per_list](size_t shown, size_t total) {
+    if (shown < total) os << "\n    ... and " << total - shown << " more";
+  };
+  const auto section = [&](const char* title, const std::vector<std::string>& keys) {
     if (keys.empty()) return;
     os << "\n  " << title << " (" << keys.size() << "):";
-    for (const auto& k : keys) os << "\n    " << k;
+    for (size_t k = 0; k < keys.size() && k < per_list; ++k) os << "\n    " << keys[k];
+    more(std::min(per_list, keys.size()), keys.size());
   };
   section("missing in checkpoint", missing);
   section("unexpected in checkpoint", unexpected);
@@ -29,10 +33,12 @@ std::string LoadReport::str() const {
   section("re-initialised", reinitialized);
   if (!mismatched.empty()) {
     os << "\n  shape mismatch (" << mismatched.size() << "):";
-    for (const auto& m : mismatched) {
+    for (size_t k = 0; k < mismatched.size() && k < per_list; ++k) {
+      const auto& m = mismatched[k];
       os << "\n    " << m.key << ": model " << c10::IntArrayRef(m.expected) << ", checkpoint "
          << c10::IntArrayRef(m.found);
     }
+    more(std::min(per_list, mismatched.size()), mismatched.size());
   }
   return os.str();
 }

@@ -37,7 +37,8 @@ struct LoadReport {
 
   bool clean() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
   /// Human-readable summary listing every problem key.
-  std::string str() const;
+  /// The report; each list shows at most `per_list` keys ("... and N more").
+  std::string str(size_t per_list = static_cast<size_t>(-1)) const;
 };
 
 /// The module's parameters and buffers by name, as stored tensors (no copy).

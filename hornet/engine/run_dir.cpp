@@ -1,0 +1,173 @@
+#include "hornet/engine/run_dir.h"
+
+#include "hornet/io/file_util.h"
+#include "hornet/io/torch_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+namespace hornet::engine {
+
+namespace fs = std::filesystem;
+namespace py = io::py;
+
+namespace {
+
+// epoch_N.pth files of `dir`, newest first.
+std::vector<std::pair<int64_t, std::string>> epoch_checkpoints(const std::string& dir) {
+  static const std::regex name("epoch_([0-9]{1,17})\\.pth");
+  std::vector<std::pair<int64_t, std::string>> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::smatch m;
+    const std::string file = e.path().filename().string();
+    if (std::regex_match(file, m, name)) found.emplace_back(std::stoll(m[1]), e.path().string());
+  }
+  std::sort(found.rbegin(), found.rend());
+  return found;
+}
+
+bool readable(const std::string& path, std::string* why = nullptr) {
+  try {
+    checkpoint_config(path);
+    return true;
+  } catch (const std::exception& e) {
+    if (why) *why = e.what();
+    return false;
+  }
+}
+
+void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      flatten(kv.second, prefix.empty() ? kv.first.as<std::string>() : prefix + "." + kv.first.as<std::string>(), out);
+    }
+    return;
+  }
+  YAML::Emitter text;
+  text << YAML::Flow << node;
+  out[prefix] = text.c_str();
+}
+
+// Settings a resumed run may change: where and how fast it runs, how it reports.
+bool free_to_change(const std::string& key) {
+  static const std::vector<std::string> prefixes = {
+      "runtime.device", "runtime.threads", "runtime.log_interval", "runtime.val_interval",
+      "runtime.checkpoint_interval", "runtime.checkpoint_every_iters", "runtime.keep_checkpoints",
+      "runtime.max_nonfinite_steps", "runtime.load_from", "runtime.load_from_ema", "runtime.class_map",
+      "data.train.workers", "data.train.prefetch", "data.val.workers", "data.val.batch_size", "distributed."};
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return key.rfind(p, 0) == 0; });
+}
+
+}  // namespace
+
+std::string WorkDirContents::str() const {
+  std::string out;
+  for (const auto& c : checkpoints) out += (out.empty() ? "" : ", ") + c;
+  if (metrics) out += (out.empty() ? "" : ", ") + std::string("metrics.jsonl");
+  return out;
+}
+
+WorkDirContents inspect_work_dir(const std::string& dir) {
+  WorkDirContents c;
+  for (const char* name : {"last.pth", "best.pth"}) {
+    if (fs::exists(dir + "/" + name)) c.checkpoints.push_back(name);
+  }
+  for (const auto& [n, path] : epoch_checkpoints(dir)) c.checkpoints.push_back(fs::path(path).filename().string());
+  std::error_code ec;
+  c.metrics = fs::exists(dir + "/metrics.jsonl") && fs::file_size(dir + "/metrics.jsonl", ec) > 0;
+  return c;
+}
+
+void clear_work_dir(const std::string& dir) {
+  for (const auto& name : inspect_work_dir(dir).checkpoints) fs::remove(dir + "/" + name);
+  fs::remove(dir + "/metrics.jsonl");
+  fs::remove(dir + "/config.yaml");
+}
+
+std::string checkpoint_config(const std::string& checkpoint) {
+  io::TorchFile file(checkpoint);
+  const py::Value* meta = file.root().get("meta");
+  const py::Value* config = meta ? meta->get("config") : nullptr;
+  if (!config || config->kind != py::Kind::kStr) {
+    throw std::runtime_error(checkpoint + ": not a hornet training checkpoint (no meta.config to resume with)");
+  }
+  return config->s;
+}
+
+std::string resolve_resume(const std::string& dir, const std::string& resume) {
+  if (resume.empty()) return "";
+  std::string path = resume;
+  if (resume == "auto") {
+    const auto epochs = epoch_checkpoints(dir);
+    if (fs::exists(dir + "/last.pth")) {
+      path = dir + "/last.pth";
+    } else if (!epochs.empty()) {
+      path = epochs.front().second;
+    } else {
+      return "";
+    }
+  } else if (!fs::exists(resume)) {
+    throw std::invalid_argument("--resume " + resume + ": no such checkpoint");
+  }
+  std::string why;
+  if (readable(path, &why)) return path;
+  std::string instead;
+  for (const auto& [n, candidate] : epoch_checkpoints(dir)) {
+    if (candidate != path && readable(candidate)) {
+      instead = candidate;
+      break;
+    }
+  }
+  throw std::runtime_error("cannot resume from " + path + ": " + why +
+                           (instead.empty() ? std::string("; no readable epoch_N.pth in ") + dir
+                                            : "; the newest readable checkpoint is " + instead +
+                                                  ": resume with --resume " + instead));
+}
+
+std::vector<std::string> meaning_changes(const config::Config& saved, const config::Config& requested) {
+  std::map<std::string, std::string> a, b;
+  flatten(saved.root(), "", a);
+  flatten(requested.root(), "", b);
+  std::vector<std::string> changes;
+  for (const auto& [key, value] : b) {
+    const auto it = a.find(key);
+    const std::string before = it == a.end() ? "(unset)" : it->second;
+    if (before != value && !free_to_change(key)) changes.push_back(key + ": " + before + " -> " + value);
+  }
+  for (const auto& [key, value] : a) {
+    if (!b.count(key) && !free_to_change(key)) changes.push_back(key + ": " + value + " -> (unset)");
+  }
+  return changes;
+}
+
+void truncate_metrics(const std::string& path, int64_t step, int64_t epochs) {
+  std::ifstream in(path);
+  if (!in) return;
+  static const std::regex mode("\"mode\": \"(train|val)\""), step_field("\"step\": ([0-9]+)"),
+      epoch_field("\"epoch\": ([0-9]+)");
+  std::string kept, line;
+  bool dropped = false;
+  while (std::getline(in, line)) {
+    std::smatch m, s, e;
+    bool keep = true;
+    if (std::regex_search(line, m, mode)) {
+      if (m[1] == "train" && std::regex_search(line, s, step_field)) keep = std::stoll(s[1]) <= step;
+      if (m[1] == "val" && std::regex_search(line, e, epoch_field)) keep = std::stoll(e[1]) <= epochs;
+    }
+    if (keep) {
+      kept += line + "\n";
+    } else {
+      dropped = true;
+    }
+  }
+  if (dropped) io::write_file_atomic(path, kept);
+}
+
+}  // namespace hornet::engine

@@ -1,0 +1,48 @@
+// The work directory of a run, and the rules that keep runs from losing or
+// mixing work: a directory that holds a run is continued (--resume) or
+// replaced on request (--overwrite), never silently reused; a resume takes the
+// run's own config from its checkpoint; the metrics log is cut back to the
+// checkpoint it continues from.
+#pragma once
+
+#include "hornet/config/config.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hornet::engine {
+
+struct WorkDirContents {
+  std::vector<std::string> checkpoints;  ///< file names: last.pth, best.pth, epoch_N.pth
+  bool metrics = false;                  ///< a non-empty metrics.jsonl
+  bool holds_run() const { return !checkpoints.empty() || metrics; }
+  /// "last.pth, epoch_3.pth, metrics.jsonl".
+  std::string str() const;
+};
+
+WorkDirContents inspect_work_dir(const std::string& dir);
+
+/// Removes what a run leaves (checkpoints, metrics.jsonl, config.yaml), for --overwrite.
+void clear_work_dir(const std::string& dir);
+
+/// The checkpoint `resume` designates: "auto" gives dir/last.pth, or the
+/// newest epoch_N.pth, or "" when the directory holds none; anything else is
+/// a path that must exist. A checkpoint that cannot be read is an error that
+/// names the newest readable epoch_N.pth to resume from instead.
+std::string resolve_resume(const std::string& dir, const std::string& resume);
+
+/// The resolved config a hornet training checkpoint was trained with (its meta.config).
+std::string checkpoint_config(const std::string& checkpoint);
+
+/// Changes from `saved` to `requested` that would alter what a resumed run
+/// computes (model, data, optimisation, schedule, EMA, seed), as
+/// "key: old -> new"; runtime settings (threads, device, logging, workers)
+/// may change freely.
+std::vector<std::string> meaning_changes(const config::Config& saved, const config::Config& requested);
+
+/// Keeps the metrics.jsonl lines a checkpoint covers: training lines up to
+/// optimizer step `step`, validation lines up to epoch `epochs`. Atomic.
+void truncate_metrics(const std::string& path, int64_t step, int64_t epochs);
+
+}  // namespace hornet::engine
