@@ -110,16 +110,17 @@ Dataset Dataset::annotation_file(const std::string& ann_file, const std::string&
   return d;
 }
 
-Dataset Dataset::open(const std::string& path, const std::string& split, const std::string& data_prefix) {
+Dataset Dataset::open(const std::string& path, const std::string& split, const std::string& data_prefix,
+                      int64_t num_classes) {
   if (fs::is_regular_file(path)) {
     const std::string prefix = data_prefix.empty() ? fs::path(path).parent_path().string() : data_prefix;
-    return annotation_file(path, prefix);
+    return annotation_file(path, prefix, num_classes);
   }
   if (!fs::is_directory(path)) throw std::runtime_error(path + ": no such dataset folder or annotation file");
   if (!split.empty()) {
     const auto ann = fs::path(path) / "meta" / (split + ".txt");
     const auto prefix = fs::path(path) / split;
-    if (fs::is_regular_file(ann)) return annotation_file(ann.string(), prefix.string());
+    if (fs::is_regular_file(ann)) return annotation_file(ann.string(), prefix.string(), num_classes);
     if (fs::is_directory(prefix)) return image_folder(prefix.string());
     throw std::runtime_error(path + ": neither " + ann.string() + " nor the folder " + prefix.string() + " exists");
   }

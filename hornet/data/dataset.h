@@ -29,8 +29,10 @@ class Dataset {
   static Dataset annotation_file(const std::string& ann_file, const std::string& data_prefix,
                                  int64_t num_classes = 0);
   /// `path` is a folder (ImageFolder, or an ImageNet root with `split`) or an
-  /// annotation file (with `data_prefix`, default: the file's folder).
-  static Dataset open(const std::string& path, const std::string& split = "", const std::string& data_prefix = "");
+  /// annotation file (with `data_prefix`, default: the file's folder; labels
+  /// must lie below `num_classes` when it is given).
+  static Dataset open(const std::string& path, const std::string& split = "", const std::string& data_prefix = "",
+                      int64_t num_classes = 0);
 
   const std::vector<Sample>& samples() const { return samples_; }
   size_t size() const { return samples_.size(); }

@@ -77,9 +77,9 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
   return r;
 }
 
-data::Dataset open_dataset(const config::DatasetConfig& d) {
+data::Dataset open_dataset(const config::DatasetConfig& d, int64_t num_classes) {
   if (d.root.empty()) throw std::invalid_argument("no dataset given (the config's data root is empty)");
-  auto dataset = data::Dataset::open(d.root, d.split, d.data_prefix);
+  auto dataset = data::Dataset::open(d.root, d.split, d.data_prefix, num_classes);
   if (!d.class_names.empty()) dataset.set_class_names(d.class_names);
   return dataset;
 }
@@ -117,9 +117,21 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
   config::DatasetConfig source = c.val.dataset;
   if (!data.empty()) source = {data, "", "", c.val.dataset.class_names};
   if (source.root.empty()) throw std::invalid_argument("no validation data: give --data or set data.val.root");
-  auto loader = make_val_loader(c, open_dataset(source), batch_size);
+  auto dataset = open_dataset(source, c.model.num_classes);
+  if (dataset.num_classes() != c.model.num_classes) {
+    throw std::invalid_argument(dataset.description() + " has " + std::to_string(dataset.num_classes()) +
+                                " classes but the model has " + std::to_string(c.model.num_classes) +
+                                " outputs (model.num_classes): its labels would not mean the model's classes");
+  }
+  const std::string description = dataset.description();
+  auto loader = make_val_loader(c, std::move(dataset), batch_size);
   auto model = load_classifier(c, checkpoint, use_ema);
-  return evaluate(*model, *loader, keep_logits);
+  auto result = evaluate(*model, *loader, keep_logits);
+  if (result.samples == 0) {
+    throw std::runtime_error(description + ": no image could be evaluated (" + loader->stats().str() +
+                             "); the accuracy of nothing is not reported");
+  }
+  return result;
 }
 
 }  // namespace hornet::engine

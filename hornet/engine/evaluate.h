@@ -31,8 +31,10 @@ struct EvalResult {
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits = false,
                     distributed::ProcessGroup* group = nullptr);
 
-/// Opens a dataset as a config describes it (root, split, prefix, class names).
-data::Dataset open_dataset(const config::DatasetConfig& dataset);
+/// Opens a dataset as a config describes it (root, split, prefix, class
+/// names); an annotation file's labels must lie below `num_classes` (when > 0),
+/// else the error names the file, line and class count.
+data::Dataset open_dataset(const config::DatasetConfig& dataset, int64_t num_classes = 0);
 
 /// A sequential loader over `dataset` (rank `rank`'s shard of `world_size`)
 /// with the config's test pipeline (batch_size 0: the config's).
@@ -47,7 +49,9 @@ models::ImageClassifier load_classifier(const config::ExperimentConfig& config, 
 
 /// Validates a checkpoint (any format hornet reads) with the model and test
 /// pipeline of `config`, on `data` (a folder or annotation file) or the
-/// config's validation set. Loading is strict.
+/// config's validation set. Loading is strict. A dataset whose class count
+/// differs from the model's, and a run in which no image could be read, are
+/// errors (an accuracy over nothing, or over shifted labels, means nothing).
 EvalResult validate_checkpoint(const config::ExperimentConfig& config, const std::string& checkpoint,
                                const std::string& data, bool use_ema, int64_t batch_size = 0,
                                bool keep_logits = false);

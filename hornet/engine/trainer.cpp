@@ -199,10 +199,14 @@ void Trainer::join_group() {
 
 void Trainer::build_data() {
   if (c_.train.dataset.root.empty()) throw std::invalid_argument("config: data.train.root is not set");
-  auto train_set = open_dataset(c_.train.dataset);
+  auto train_set = open_dataset(c_.train.dataset, c_.model.num_classes);
   if (train_set.num_classes() > c_.model.num_classes) {
     throw std::invalid_argument("config: model.num_classes is " + std::to_string(c_.model.num_classes) + " but " +
                                 train_set.description() + " has " + std::to_string(train_set.num_classes()));
+  }
+  if (train_set.num_classes() < c_.model.num_classes) {
+    spdlog::warn("{} has {} classes, the model {} outputs (model.num_classes): the extra outputs are never a target",
+                 train_set.description(), train_set.num_classes(), c_.model.num_classes);
   }
   train_description_ = train_set.description();
   plan_ = make_training_plan(c_, world_, train_set.size());
@@ -225,7 +229,12 @@ void Trainer::build_data() {
     throw std::logic_error("trainer: the loader's epoch disagrees with the plan");
   }
   if (!c_.val.dataset.root.empty() && c_.runtime.val_interval > 0) {
-    val_loader_ = make_val_loader(c_, open_dataset(c_.val.dataset), 0, rank_, world_);
+    auto val_set = open_dataset(c_.val.dataset, c_.model.num_classes);
+    if (val_set.num_classes() > c_.model.num_classes) {
+      throw std::invalid_argument("config: model.num_classes is " + std::to_string(c_.model.num_classes) + " but " +
+                                  val_set.description() + " has " + std::to_string(val_set.num_classes()));
+    }
+    val_loader_ = make_val_loader(c_, std::move(val_set), 0, rank_, world_);
   }
 }
 
@@ -399,6 +408,11 @@ double Trainer::validate(int64_t epoch) {
   const bool on_ema = step_->ema() && c_.ema.evaluate;
   auto& evaluated = on_ema ? step_->ema()->module() : step_->model();
   const auto result = evaluate(*evaluated, *val_loader_, false, group_.get());
+  if (result.samples == 0) {
+    spdlog::warn("epoch {}: no validation image could be read ({}); no accuracy this epoch", epoch + 1,
+                 val_loader_->stats().str());
+    return -1.0;
+  }
   summary_.last_top1 = result.top1;
   spdlog::info("epoch {}/{} val ({} weights): top-1 {:.2f}%  top-5 {:.2f}%  loss {:.4f}  ({} images)", epoch + 1,
                c_.schedule.epochs, on_ema ? "EMA" : "raw", result.top1, result.top5, result.loss, result.samples);

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Evaluation does not mislead: no accuracy over nothing, no silently shifted labels.
+
+6. a validation set none of whose images can be read is an error naming why;
+7. an annotation label outside the model's classes names the file, line and class
+   count; a dataset with another class count than the model is an error in
+   evaluation and a warning naming both counts in training.
+
+    test_honest_eval.py BIN_DIR WORK_DIR
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+BIN, WORK = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def check(ok, what):
+    print(('ok   ' if ok else 'FAIL ') + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(WORK)
+data = os.path.join(WORK, 'data')
+subprocess.run([os.path.join(BIN, 'hornet-data'), 'make-toy', data, '--classes', '3', '--train-per-class', '8',
+                '--val-per-class', '2', '--size', '32'], check=True, capture_output=True)
+config = os.path.join(WORK, 'run.yaml')
+with open(config, 'w') as f:
+    f.write(f"""model:
+  arch: {{base_dim: 8, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf2x2, gf1x1], image_size: 32}}
+  num_classes: 3
+data:
+  train: {{root: {data}/train, batch_size: 4, workers: 1, pipeline: {{size: 32}}}}
+  val: {{root: {data}/val, batch_size: 4, workers: 1, pipeline: {{resize: 32, crop: 32}}}}
+optim: {{lr: 1.0e-3}}
+schedule: {{epochs: 1, warmup_epochs: 0}}
+runtime: {{threads: 1}}
+""")
+run = os.path.join(WORK, 'run')
+proc = subprocess.run([os.path.join(BIN, 'hornet-train'), config, '--work-dir', run], capture_output=True, text=True)
+if proc.returncode != 0:
+    sys.exit('training failed: ' + proc.stdout[-1500:] + proc.stderr[-1500:])
+checkpoint = os.path.join(run, 'last.pth')
+
+
+def evaluate(data_path):
+    return subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, '--data', data_path],
+                          capture_output=True, text=True)
+
+
+# 6. Every image unreadable.
+broken = os.path.join(WORK, 'broken')
+shutil.copytree(os.path.join(data, 'val'), broken)
+for folder, _, files in os.walk(broken):
+    for name in files:
+        with open(os.path.join(folder, name), 'wb') as f:
+            f.write(b'not an image')
+proc = evaluate(broken)
+check(proc.returncode == 1 and 'no image could be evaluated' in proc.stderr and '6 skipped' in proc.stderr
+      and 'top-1' not in proc.stdout, 'no readable image: an error, no accuracy: ' + proc.stderr.strip()[-200:])
+
+# 7. A label beyond the model's 3 classes, on line 2 of an annotation file.
+images = sorted(os.path.join(c, f) for c in os.listdir(os.path.join(data, 'val'))
+                for f in os.listdir(os.path.join(data, 'val', c)))
+annotation = os.path.join(WORK, 'ann.txt')
+with open(annotation, 'w') as f:
+    f.write(f'data/val/{images[0]} 0\ndata/val/{images[1]} 7\n')  # relative to the file's folder
+proc = evaluate(annotation)
+check(proc.returncode == 1 and f'{annotation}:2: label 7 is out of range for 3 classes' in proc.stderr,
+      'an out-of-range label names the file, line and class count: ' + proc.stderr.strip()[-200:])
+
+# A 2-class folder for a 3-class model: an error when evaluating, a warning when training.
+two = os.path.join(WORK, 'two_classes')
+for split in ('train', 'val'):
+    for c in sorted(os.listdir(os.path.join(data, split)))[:2]:
+        shutil.copytree(os.path.join(data, split, c), os.path.join(two, split, c))
+proc = evaluate(os.path.join(two, 'val'))
+check(proc.returncode == 1 and 'has 2 classes but the model has 3 outputs' in proc.stderr,
+      'another class count is an error in evaluation: ' + proc.stderr.strip()[-200:])
+proc = subprocess.run([os.path.join(BIN, 'hornet-train'), config, '--work-dir', os.path.join(WORK, 'two'),
+                       '--set', f'data.train.root={two}/train', '--set', f'data.val.root={two}/val'],
+                      capture_output=True, text=True)
+check(proc.returncode == 0 and 'has 2 classes, the model 3 outputs' in proc.stdout + proc.stderr,
+      'and a warning naming both counts in training')
+
+if failures:
+    sys.exit(f'{len(failures)} check(s) failed')
+print('all checks passed')
