@@ -60,7 +60,13 @@ int main(int argc, char** argv) {
   app.add_option("--checkpoint", checkpoint, "A torch.save file (mmpretrain, official repository or hornet)")
       ->check(CLI::ExistingFile);
   app.add_flag("--inspect", inspect, "Print the checkpoint's structure and what its weights are");
-  app.add_flag("--use-ema", use_ema, "Load the checkpoint's EMA weights");
+  std::string weights_text = "default";
+  auto* weights_option = app.add_option("--weights", weights_text,
+                                        "Which weights of the checkpoint: default (those its framework evaluates: "
+                                        "mmengine's state_dict, the official model, the ones hornet's log reported), "
+                                        "raw or ema")
+                             ->check(CLI::IsMember({"default", "raw", "ema"}));
+  app.add_flag("--use-ema", use_ema, "The same as --weights ema");
   app.add_option("--class-map", class_map, "torch.save file of an int64 index selecting head rows (22k -> 1k)")
       ->check(CLI::ExistingFile);
   app.add_option("--input-npy", input_npy, "Float32 NCHW batch (.npy) to run through the checkpoint")
@@ -86,13 +92,18 @@ int main(int argc, char** argv) {
 
   return hornet::common::run_command("hornet-eval", [&]() -> int {
     hornet::common::set_threads(threads);
+    if (use_ema && weights_text != "default" && weights_text != "ema") {
+      throw std::invalid_argument("--use-ema means --weights ema; it contradicts --weights " + weights_text);
+    }
+    const auto weights = use_ema ? hornet::io::WeightChoice::kEma : hornet::io::parse_weight_choice(weights_text);
+    const bool weights_given = use_ema || weights_option->count() > 0;
     if (!config_path.empty()) {
       if (checkpoint.empty()) throw std::invalid_argument("validating a config needs --checkpoint");
       auto config = hornet::config::Config::load(config_path);
       for (const auto& o : overrides) config.set(o);
       const auto e = hornet::config::parse_experiment(config);
       if (!predict.empty()) {
-        auto model = hornet::engine::load_classifier(e, checkpoint, use_ema);
+        auto model = hornet::engine::load_classifier(e, checkpoint, weights);
         const auto result = hornet::engine::predict(*model, predict, e.val.pipeline, topk);
         std::vector<std::string> names;
         if (!class_names.empty()) {
@@ -104,16 +115,30 @@ int main(int argc, char** argv) {
         if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, result.logits);
         return 0;
       }
-      const auto result = hornet::engine::validate_checkpoint(e, checkpoint, data_path, use_ema, batch_size,
+      const auto result = hornet::engine::validate_checkpoint(e, checkpoint, data_path, weights, batch_size,
                                                               !dump_logits.empty());
-      std::printf("%s: top-1 %.2f%%  top-5 %.2f%%  (%lld images, %s weights)\n", checkpoint.c_str(), result.top1,
-                  result.top5, static_cast<long long>(result.samples), use_ema ? "EMA" : "raw");
-      if (!out_json.empty()) {
+      const auto line = [&](const hornet::engine::EvalResult& r) {
+        std::printf("%s: top-1 %.2f%%  top-5 %.2f%%  (%lld images, %s weights from %s)\n", checkpoint.c_str(), r.top1,
+                    r.top5, static_cast<long long>(r.samples), r.ema ? "EMA" : "raw", r.weights_source.c_str());
+      };
+      const auto json_of = [](const hornet::engine::EvalResult& r) {
         char json[256];
-        std::snprintf(json, sizeof json, "{\"top1\": %.6f, \"top5\": %.6f, \"samples\": %lld, \"loss\": %.6f}\n",
-                      result.top1, result.top5, static_cast<long long>(result.samples), result.loss);
-        hornet::io::write_file_atomic(out_json, json);
+        std::snprintf(json, sizeof json,
+                      "{\"top1\": %.6f, \"top5\": %.6f, \"samples\": %lld, \"loss\": %.6f, \"weights\": \"%s\"",
+                      r.top1, r.top5, static_cast<long long>(r.samples), r.loss, r.ema ? "ema" : "raw");
+        return std::string(json);
+      };
+      line(result);
+      std::string json = json_of(result);
+      // Both weights, as the official --model_ema_eval reports them, unless one was asked for.
+      if (result.file_has_both && !weights_given) {
+        const auto other = hornet::engine::validate_checkpoint(
+            e, checkpoint, data_path, result.ema ? hornet::io::WeightChoice::kRaw : hornet::io::WeightChoice::kEma,
+            batch_size, false);
+        line(other);
+        json += ", \"other\": " + json_of(other) + "}";
       }
+      if (!out_json.empty()) hornet::io::write_file_atomic(out_json, json + "}\n");
       if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, result.logits);
       return 0;
     }
@@ -130,7 +155,7 @@ int main(int argc, char** argv) {
       if (!input_npy.empty() && !predict.empty()) throw std::invalid_argument("give --input-npy or --predict, not both");
       models::CheckpointModelOptions options;
       options.num_classes = num_classes;
-      options.use_ema = use_ema;
+      options.weights = weights;
       options.class_map = class_map;
       options.image_size = image_size;
       auto loaded = models::classifier_from_checkpoint(arch, checkpoint, options);

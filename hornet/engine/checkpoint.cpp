@@ -63,6 +63,7 @@ void save_training_checkpoint(const std::string& path, const TrainingParts& part
   doc.set(meta, "nonfinite_total", doc.make_int(s.nonfinite_total));
   doc.set(meta, "world_size", doc.make_int(s.world_size));
   doc.set(meta, "accumulation", doc.make_int(s.accumulation));
+  doc.set(meta, "evaluated_weights", doc.make_str(s.evaluated_weights));
   doc.set(meta, "config", doc.make_str(resolved_config));
   const std::time_t now = std::time(nullptr);
   char stamp[32];

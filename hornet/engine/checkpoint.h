@@ -39,6 +39,8 @@ struct TrainState {
   uint64_t seed = 0;
   int64_t world_size = 1;    ///< ranks that wrote this state
   int64_t accumulation = 1;  ///< micro-batches per optimizer step and rank (0: not recorded)
+  /// The weights validation used and the log reported: "ema" or "raw".
+  std::string evaluated_weights = "raw";
   /// Each rank's CPU generator state (drop path), by rank.
   std::vector<torch::Tensor> rank_rng;
 };

@@ -98,13 +98,18 @@ std::unique_ptr<data::DataLoader> make_val_loader(const config::ExperimentConfig
 }
 
 models::ImageClassifier load_classifier(const config::ExperimentConfig& c, const std::string& checkpoint,
-                                        bool use_ema) {
+                                        io::WeightChoice choice, io::FoundWeights* found) {
   const torch::Device device(c.runtime.device);
   if (device.is_cuda() && !torch::cuda::is_available()) {
     throw std::invalid_argument("runtime.device is " + c.runtime.device + " but CUDA is not available");
   }
   io::TorchFile file(checkpoint);
-  const auto weights = io::find_weights(file.root(), use_ema);
+  const auto weights = io::find_weights(file.root(), choice);
+  if (found) {
+    found->source = weights.source;
+    found->ema = weights.ema;
+    found->file_has_both = weights.file_has_both;
+  }
   const auto arch = models::arch_for_checkpoint(c.model.arch, models::weight_shapes(weights));
   models::ImageClassifier model(models::ImageClassifierOptions(models::HorNetOptions(arch)).num_classes(c.model.num_classes));
   models::load_weights(*model, file, weights);
@@ -113,7 +118,8 @@ models::ImageClassifier load_classifier(const config::ExperimentConfig& c, const
 }
 
 EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::string& checkpoint,
-                               const std::string& data, bool use_ema, int64_t batch_size, bool keep_logits) {
+                               const std::string& data, io::WeightChoice choice, int64_t batch_size,
+                               bool keep_logits) {
   config::DatasetConfig source = c.val.dataset;
   if (!data.empty()) source = {data, "", "", c.val.dataset.class_names};
   if (source.root.empty()) throw std::invalid_argument("no validation data: give --data or set data.val.root");
@@ -125,8 +131,12 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
   }
   const std::string description = dataset.description();
   auto loader = make_val_loader(c, std::move(dataset), batch_size);
-  auto model = load_classifier(c, checkpoint, use_ema);
+  io::FoundWeights found;
+  auto model = load_classifier(c, checkpoint, choice, &found);
   auto result = evaluate(*model, *loader, keep_logits);
+  result.ema = found.ema;
+  result.file_has_both = found.file_has_both;
+  result.weights_source = found.source;
   if (result.samples == 0) {
     throw std::runtime_error(description + ": no image could be evaluated (" + loader->stats().str() +
                              "); the accuracy of nothing is not reported");

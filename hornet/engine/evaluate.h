@@ -7,6 +7,7 @@
 
 #include "hornet/config/experiment.h"
 #include "hornet/data/loader.h"
+#include "hornet/io/state_dict.h"
 #include "hornet/models/classifier.h"
 
 #include <memory>
@@ -22,6 +23,9 @@ struct EvalResult {
   double top5 = 0.0;
   double loss = 0.0;
   int64_t samples = 0;
+  bool ema = false;            ///< the EMA weights were evaluated
+  bool file_has_both = false;  ///< the checkpoint also holds the other weights
+  std::string weights_source;  ///< where in the file the weights were
   torch::Tensor logits;  ///< [samples, classes] when kept, in loader order
   torch::Tensor labels;
   torch::Tensor indices;  ///< dataset index of each row
@@ -45,7 +49,7 @@ std::unique_ptr<data::DataLoader> make_val_loader(const config::ExperimentConfig
 /// reads; GF filter sizes from the checkpoint), loaded strictly, on the
 /// config's device.
 models::ImageClassifier load_classifier(const config::ExperimentConfig& config, const std::string& checkpoint,
-                                        bool use_ema);
+                                        io::WeightChoice weights, io::FoundWeights* found = nullptr);
 
 /// Validates a checkpoint (any format hornet reads) with the model and test
 /// pipeline of `config`, on `data` (a folder or annotation file) or the
@@ -53,7 +57,7 @@ models::ImageClassifier load_classifier(const config::ExperimentConfig& config, 
 /// differs from the model's, and a run in which no image could be read, are
 /// errors (an accuracy over nothing, or over shifted labels, means nothing).
 EvalResult validate_checkpoint(const config::ExperimentConfig& config, const std::string& checkpoint,
-                               const std::string& data, bool use_ema, int64_t batch_size = 0,
+                               const std::string& data, io::WeightChoice weights, int64_t batch_size = 0,
                                bool keep_logits = false);
 
 }  // namespace hornet::engine

@@ -251,7 +251,9 @@ void Trainer::build_model() {
     lo.strict = false;
     lo.reinit_mismatched_head = true;
     if (!c_.runtime.class_map.empty()) lo.class_index = models::read_class_index(c_.runtime.class_map);
-    const auto report = models::load_weights(*model_, file, io::find_weights(file.root(), c_.runtime.load_from_ema), lo);
+    // As mmengine's load_from: the weights the file's framework evaluates, unless load_from_ema asks for EMA.
+    const auto choice = c_.runtime.load_from_ema ? io::WeightChoice::kEma : io::WeightChoice::kDefault;
+    const auto report = models::load_weights(*model_, file, io::find_weights(file.root(), choice), lo);
     // Fine-tuning needs the backbone; a head of another size is expected.
     size_t backbone = 0, absent = 0, misshaped = 0;
     for (const auto& p : model_->named_parameters()) backbone += p.key().rfind("backbone.", 0) == 0;
@@ -271,6 +273,7 @@ void Trainer::build_model() {
   step_ = std::make_unique<TrainStep>(model_, c_, plan_, parse_amp(c_.runtime.amp), group_.get());
   step_->state().world_size = world_;
   step_->state().accumulation = plan_.accumulation;
+  step_->state().evaluated_weights = step_->ema() && c_.ema.evaluate ? "ema" : "raw";
 }
 
 void Trainer::resume_from(const std::string& path) {
@@ -296,6 +299,7 @@ void Trainer::resume_from(const std::string& path) {
   }
   state.world_size = world_;
   state.accumulation = plan_.accumulation;
+  state.evaluated_weights = step_->ema() && c_.ema.evaluate ? "ema" : "raw";
   state.rank_rng.clear();
   spdlog::info("resumed from {} at epoch {}, batch {} (step {})", path, state.epoch + 1, state.batch, state.step);
 }

@@ -111,6 +111,30 @@ FoundWeights collect(const py::Value& dict, std::string source, bool ema_module_
 
 }  // namespace
 
+WeightChoice parse_weight_choice(const std::string& text) {
+  if (text == "default") return WeightChoice::kDefault;
+  if (text == "raw") return WeightChoice::kRaw;
+  if (text == "ema") return WeightChoice::kEma;
+  throw std::invalid_argument("weights must be default, raw or ema, got '" + text + "'");
+}
+
+FoundWeights find_weights(const py::Value& root, WeightChoice choice) {
+  if (choice != WeightChoice::kDefault || root.kind != py::Kind::kDict) {
+    return find_weights(root, choice == WeightChoice::kEma);
+  }
+  if (has_tensors(root.get("state_dict"))) {
+    const bool both = has_tensors(root.get("ema_state_dict"));
+    // hornet's checkpoints say which weights their log reported (meta.evaluated_weights).
+    const py::Value* meta = root.get("meta");
+    const py::Value* evaluated = meta && meta->kind == py::Kind::kDict ? meta->get("evaluated_weights") : nullptr;
+    const bool raw = both && evaluated && evaluated->kind == py::Kind::kStr && evaluated->s == "raw";
+    return find_weights(root, both && !raw);
+  }
+  if (has_tensors(root.get("model"))) return find_weights(root, false);
+  if (has_tensors(root.get("model_ema"))) return find_weights(root, true);
+  return find_weights(root, false);
+}
+
 FoundWeights find_weights(const py::Value& root, bool use_ema) {
   if (root.kind != py::Kind::kDict) {
     throw std::runtime_error("checkpoint holds a " + root.type_name() + ", not a dict of weights");
@@ -124,6 +148,7 @@ FoundWeights find_weights(const py::Value& root, bool use_ema) {
     if (has_tensors(ema_state_dict)) {
       found = use_ema ? collect(*state_dict, "state_dict (EMA weights, swapped in by mmengine's EMAHook)", false)
                       : collect(*ema_state_dict, "ema_state_dict (raw weights, swapped out by mmengine's EMAHook)", true);
+      found.file_has_both = true;
     } else if (use_ema) {
       throw std::runtime_error("checkpoint has no EMA weights (no 'ema_state_dict' next to 'state_dict')");
     } else {
@@ -133,14 +158,17 @@ FoundWeights find_weights(const py::Value& root, bool use_ema) {
     if (use_ema) {
       if (!has_tensors(model_ema)) throw std::runtime_error("checkpoint has no EMA weights (no 'model_ema')");
       found = collect(*model_ema, "model_ema", false);
+      found.file_has_both = has_tensors(model);
     } else {
       if (!has_tensors(model)) throw std::runtime_error("checkpoint has only 'model_ema'; pass --use-ema");
       found = collect(*model, "model", false);
+      found.file_has_both = has_tensors(model_ema);
     }
   } else if (has_tensors(&root)) {
     if (use_ema) throw std::runtime_error("checkpoint is a plain state dict without EMA weights");
     found = collect(root, "top level", false);
   }
+  found.ema = use_ema;
   if (found.tensors.empty()) {
     throw std::runtime_error("no model weights found in the checkpoint; its top-level keys are " + key_list(root) +
                              " (expected a state dict, 'state_dict', 'model' or 'model_ema')");

@@ -55,6 +55,10 @@ struct FoundWeights {
   /// Where they were: "state_dict", "model", "model_ema", "ema_state_dict",
   /// or "top level" for a flat dict.
   std::string source;
+  /// They are the EMA weights.
+  bool ema = false;
+  /// The file holds both raw and EMA weights.
+  bool file_has_both = false;
   /// Tensor entries by name (a leading `module.` stripped), in file order.
   std::vector<std::pair<std::string, const py::Value*>> tensors;
 };
@@ -70,5 +74,18 @@ struct FoundWeights {
 /// std::runtime_error listing the top-level keys when nothing matches, or when
 /// EMA weights are asked for and the file has none.
 FoundWeights find_weights(const py::Value& root, bool use_ema);
+
+/// Which weights of a checkpoint to use.
+enum class WeightChoice {
+  /// Those the file's own framework evaluates: mmengine's `state_dict` (the
+  /// EMA weights when EMAHook swapped them in), the official `model`, and for
+  /// hornet's checkpoints the weights its training log reported.
+  kDefault,
+  kRaw,
+  kEma,
+};
+/// "default", "raw" or "ema"; throws std::invalid_argument otherwise.
+WeightChoice parse_weight_choice(const std::string& text);
+FoundWeights find_weights(const py::Value& root, WeightChoice choice);
 
 }  // namespace hornet::io

@@ -273,7 +273,7 @@ LoadedClassifier classifier_from_checkpoint(const ArchSpec& zoo_arch, const std:
                                             const CheckpointModelOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   io::TorchFile file(path);
-  const auto weights = io::find_weights(file.root(), options.use_ema);
+  const auto weights = io::find_weights(file.root(), options.weights);
   const auto shapes = weight_shapes(weights);
   ArchSpec arch = arch_for_checkpoint(zoo_arch, shapes);
   if (options.image_size > 0) arch = arch_for_image_size(arch, options.image_size);

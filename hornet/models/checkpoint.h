@@ -65,7 +65,8 @@ io::LoadReport load_weights(ImageClassifierImpl& model, const io::TorchFile& fil
 struct CheckpointModelOptions {
   /// Classifier outputs; 0 takes the class index's length or the checkpoint head's.
   int64_t num_classes = 0;
-  bool use_ema = false;
+  /// Which weights (see io::WeightChoice): by default those the file's framework evaluates.
+  io::WeightChoice weights = io::WeightChoice::kDefault;
   /// A class index file (see read_class_index) slicing the checkpoint's head.
   std::string class_map;
   /// When set, GF filters are resized once, while loading, to the grids of

@@ -79,7 +79,7 @@ run = subprocess.run([os.path.join(BIN, 'hornet-train'), config, '--work-dir', o
                      capture_output=True, text=True)
 if run.returncode != 0:
     sys.exit('training failed: ' + run.stderr)
-for tag, extra in [('hornet_raw', []), ('hornet_ema', ['--use-ema'])]:
+for tag, extra in [('hornet_raw', ['--weights', 'raw']), ('hornet_ema', ['--use-ema'])]:
     result, logits = hornet_eval(os.path.join(WORK, 'run', 'last.pth'), tag, *extra)
     if result is None:
         continue

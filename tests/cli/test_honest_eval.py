@@ -4,7 +4,10 @@
 6. a validation set none of whose images can be read is an error naming why;
 7. an annotation label outside the model's classes names the file, line and class
    count; a dataset with another class count than the model is an error in
-   evaluation and a warning naming both counts in training.
+   evaluation and a warning naming both counts in training;
+8. by default hornet-eval scores the weights the checkpoint's framework evaluates
+   (for hornet's: those its training log reported, here EMA) and, when the file
+   holds both, the other ones too; --weights raw|ema (and --use-ema) choose.
 
     test_honest_eval.py BIN_DIR WORK_DIR
 """
@@ -38,6 +41,7 @@ data:
   val: {{root: {data}/val, batch_size: 4, workers: 1, pipeline: {{resize: 32, crop: 32}}}}
 optim: {{lr: 1.0e-3}}
 schedule: {{epochs: 1, warmup_epochs: 0}}
+ema: {{enabled: true, decay: 0.5}}
 runtime: {{threads: 1}}
 """)
 run = os.path.join(WORK, 'run')
@@ -86,6 +90,28 @@ proc = subprocess.run([os.path.join(BIN, 'hornet-train'), config, '--work-dir', 
                       capture_output=True, text=True)
 check(proc.returncode == 0 and 'has 2 classes, the model 3 outputs' in proc.stdout + proc.stderr,
       'and a warning naming both counts in training')
+
+# 8. Which weights.
+import json
+logged = [json.loads(l) for l in open(os.path.join(run, 'metrics.jsonl')) if '"val"' in l][-1]
+out = os.path.join(WORK, 'result.json')
+proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, '--out', out],
+                      capture_output=True, text=True)
+lines = [l for l in proc.stdout.splitlines() if 'top-1' in l]
+result = json.load(open(out)) if proc.returncode == 0 else {}
+check(proc.returncode == 0 and len(lines) == 2 and 'EMA weights' in lines[0] and 'raw weights' in lines[1],
+      'a hornet checkpoint with both weights: EMA (as its log reported) first, then raw: ' + ' | '.join(lines))
+check(result.get('weights') == 'ema' and abs(result.get('top1', -1) - logged['top1']) < 1e-6 and
+      result.get('other', {}).get('weights') == 'raw',
+      f'the default result equals the top-1 the training log reported ({result.get("top1")} vs {logged["top1"]})')
+for flags, want in ((['--weights', 'raw'], 'raw weights'), (['--use-ema'], 'EMA weights')):
+    proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, *flags],
+                          capture_output=True, text=True)
+    lines = [l for l in proc.stdout.splitlines() if 'top-1' in l]
+    check(proc.returncode == 0 and len(lines) == 1 and want in lines[0], f'{" ".join(flags)}: only the {want}')
+proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, '--use-ema',
+                       '--weights', 'raw'], capture_output=True, text=True)
+check(proc.returncode != 0 and 'contradicts' in proc.stderr, '--use-ema with --weights raw is an error')
 
 if failures:
     sys.exit(f'{len(failures)} check(s) failed')

@@ -67,11 +67,15 @@ TEST_CASE("checkpoint: official <-> mmpretrain key rules", "[models][checkpoint]
 
 TEST_CASE("checkpoint: mmengine training checkpoint, raw and EMA weights", "[models][checkpoint]") {
   CheckpointModelOptions options;
+  // By default the weights mmengine itself evaluates: its state_dict, which EMAHook filled with the EMA weights.
+  CHECK_THAT(classifier_from_checkpoint(small_arch(), ckpt("small_mmengine.pth"), options).source,
+             Contains("state_dict (EMA"));
+  options.weights = io::WeightChoice::kRaw;
   auto raw = classifier_from_checkpoint(small_arch(), ckpt("small_mmengine.pth"), options);
   CHECK_THAT(raw.source, Contains("ema_state_dict"));
   CHECK(raw.report.clean());
   CHECK(logit_error(raw.model, "small_logits.npy") <= 1e-4);
-  options.use_ema = true;
+  options.weights = io::WeightChoice::kEma;
   auto ema = classifier_from_checkpoint(small_arch(), ckpt("small_mmengine.pth"), options);
   CHECK_THAT(ema.source, Contains("state_dict (EMA"));
   CHECK(logit_error(ema.model, "small_logits_ema.npy") <= 1e-4);
@@ -123,7 +127,7 @@ TEST_CASE("checkpoint: wrong arch, missing EMA and non-HorNet files are clear er
   CHECK_THROWS_WITH(classifier_from_checkpoint("tiny", ckpt("tiny_gf_mmpretrain.pth")),
                     Contains("stage 2 uses GF in the checkpoint but dw7 in the arch"));
   CheckpointModelOptions ema;
-  ema.use_ema = true;
+  ema.weights = io::WeightChoice::kEma;
   CHECK_THROWS_WITH(classifier_from_checkpoint("tiny-gf", ckpt("tiny_gf_mmpretrain.pth"), ema),
                     Contains("without EMA weights"));
   CHECK_THROWS_WITH(classifier_from_checkpoint("tiny", ckpt("objects_zip_p2.pth")),
