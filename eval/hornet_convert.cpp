@@ -2,6 +2,7 @@
 //
 //   hornet-convert IN OUT --to mmpretrain|official|hornet [--use-ema]
 #include "hornet/common/cli.h"
+#include "hornet/common/version.h"
 #include "hornet/models/checkpoint.h"
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
                                  "({'model': ...} with the official names) or hornet ({'meta', 'state_dict'})")
       ->required();
   app.add_flag("--use-ema", use_ema, "Convert the EMA weights");
+  app.set_version_flag("--version", std::string("hornet ") + hornet::kVersion);
   CLI11_PARSE(app, argc, argv);
   return hornet::common::run_command("hornet-convert", [&]() -> int {
     const auto layout = hornet::models::parse_convert_target(target);

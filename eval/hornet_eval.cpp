@@ -15,6 +15,7 @@
 //   hornet-eval CONFIG --checkpoint F --predict IMAGE... [--topk K] [--class-names FILE]
 //                                                    classify with the config's model and test pipeline
 #include "hornet/common/cli.h"
+#include "hornet/common/version.h"
 #include "hornet/distributed/environment.h"
 #include "hornet/distributed/process_group.h"
 #include "hornet/config/experiment.h"
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
   app.add_flag("--forward", forward, "Run one forward pass on random input and report shape and time");
   app.add_flag("--benchmark-train", bench_train,
                "Time training steps (forward, loss, backward, AdamW) of --arch on synthetic data");
-  app.add_option("--steps", bench_steps, "Timed steps of --benchmark-train")->check(CLI::PositiveNumber);
+  app.add_option("--steps", bench_steps, "Timed steps of --benchmark-train")->check(CLI::Range(1, 100000));
   app.add_option("--checkpoint", checkpoint, "A torch.save file (mmpretrain, official repository or hornet)")
       ->check(CLI::ExistingFile);
   app.add_flag("--inspect", inspect, "Print the checkpoint's structure and what its weights are");
@@ -74,20 +75,21 @@ int main(int argc, char** argv) {
   app.add_option("--dump-logits", dump_logits, "Write the float32 logits of --input-npy or --predict here (.npy)");
   app.add_option("--predict", predict, "Image files to classify with the evaluation preprocessing")
       ->check(CLI::ExistingFile);
-  app.add_option("--topk", topk, "Classes to print per image with --predict")->check(CLI::PositiveNumber);
+  app.add_option("--topk", topk, "Classes to print per image with --predict")->check(CLI::Range(1, 100000));
   app.add_option("--class-names", class_names, "Text file with one class name per line, for --predict")
       ->check(CLI::ExistingFile);
   app.add_option("--num-classes", num_classes,
                  "Classifier outputs (default: 1000, or what the checkpoint or class map says)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
   app.add_option("--image-size", image_size,
                  "Square input size: --summary/--forward default to the arch's own (224 or 384); with "
                  "--checkpoint, GF filters are resized once to this size's grids")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{0}, int64_t{8192}));
   app.add_option("--batch-size", batch_size,
                  "Batch size of validation (default: the config's), --forward and --benchmark-train (default 1, 16)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--threads", threads, "Intra-op threads (0: one per core)")->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{1}, int64_t{65536}));
+  app.add_option("--threads", threads, "Intra-op threads (0: one per core)")->check(CLI::Range(0, 4096));
+  app.set_version_flag("--version", std::string("hornet ") + hornet::kVersion);
   CLI11_PARSE(app, argc, argv);
 
   return hornet::common::run_command("hornet-eval", [&]() -> int {

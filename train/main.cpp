@@ -8,6 +8,7 @@
 // Under torchrun, srun or mpirun every rank runs this same command; with
 // --nproc-per-node it starts the ranks itself.
 #include "hornet/common/cli.h"
+#include "hornet/common/version.h"
 #include "hornet/config/experiment.h"
 #include "hornet/distributed/environment.h"
 #include "hornet/distributed/launcher.h"
@@ -39,7 +40,7 @@ int main(int argc, char** argv) {
   app.add_option("--set", overrides, "Override a config value: key.path=value (value parsed as YAML); repeatable");
   app.add_option("--device", device, "cpu or cuda[:N] (runtime.device)");
   app.add_option("--threads", threads, "Intra-op threads, 0 = the node's cores shared by its ranks (runtime.threads)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 4096));
   app.add_option("--amp", amp, "Mixed precision: off, bf16 or fp16 (runtime.amp)")->check(CLI::IsMember({"off", "bf16", "fp16"}));
   app.add_option("--nproc-per-node", nproc, "Start N ranks on this machine and watch them (single-node launcher)")
       ->check(CLI::Range(1, 1024));
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   app.add_option("--dataset-size", dataset_size, "With --dry-run: count steps for N training images (default: data.train.expected_size)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  app.set_version_flag("--version", std::string("hornet ") + hornet::kVersion);
   CLI11_PARSE(app, argc, argv);
 
   std::string tool = "hornet-train";

@@ -1,6 +1,8 @@
 // Config loading, merging, overrides and checked reading.
 #include "hornet/config/config.h"
 
+#include "hornet/common/suggest.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <functional>
@@ -9,19 +11,6 @@
 namespace hornet::config {
 
 namespace fs = std::filesystem;
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
 
 namespace {
 
@@ -262,16 +251,9 @@ void Section::finish() {
     const std::string key = kv.first.as<std::string>();
     if (std::find(read_.begin(), read_.end(), key) != read_.end()) continue;
     std::string best;
-    size_t best_d = SIZE_MAX;
-    for (const auto& k : read_) {
-      const size_t d = edit_distance(key, k);
-      if (d < best_d) {
-        best_d = d;
-        best = k;
-      }
-    }
+    best = common::closest_match(key, std::vector<std::string>(read_.begin(), read_.end()));
     std::string msg = config_.origin(path_of(key)) + ": unknown config key '" + path_of(key) + "'";
-    if (!best.empty() && best_d <= std::max<size_t>(2, key.size() / 3)) {
+    if (!best.empty()) {
       msg += " (did you mean '" + path_of(best) + "'?)";
     } else if (!read_.empty()) {
       std::vector<std::string> valid(read_.begin(), read_.end());

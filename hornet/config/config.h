@@ -81,7 +81,4 @@ class Section {
   std::vector<std::string> read_;
 };
 
-/// Levenshtein distance, for "did you mean" suggestions.
-size_t edit_distance(const std::string& a, const std::string& b);
-
 }  // namespace hornet::config

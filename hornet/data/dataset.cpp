@@ -45,7 +45,9 @@ Dataset Dataset::image_folder(const std::string& root) {
   Dataset d;
   std::vector<std::string> classes;
   for (const auto& e : fs::directory_iterator(root)) {
-    if (e.is_directory()) classes.push_back(e.path().filename().string());
+    // Hidden folders (.ipynb_checkpoints, .git) are not classes, as in torchvision's find_classes.
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && name.front() != '.') classes.push_back(name);
   }
   std::sort(classes.begin(), classes.end());
   if (classes.empty()) throw std::runtime_error(root + ": no class subfolders (expected <root>/<class>/<image>)");

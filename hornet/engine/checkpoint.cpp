@@ -1,5 +1,6 @@
 #include "hornet/engine/checkpoint.h"
 
+#include "hornet/common/version.h"
 #include "hornet/io/state_dict.h"
 #include "hornet/io/torch_file.h"
 #include "hornet/ops/compat.h"
@@ -14,8 +15,6 @@ namespace hornet::engine {
 namespace py = io::py;
 
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 py::Value* tensors_of(py::Document& doc, const io::StateDict& sd, const std::string& prefix = "") {
   auto* dict = doc.make_dict();

@@ -1,6 +1,8 @@
 // The HorNet arch zoo and arch validation (docs/model.md §2).
 #include "hornet/models/arch.h"
 
+#include "hornet/common/suggest.h"
+
 #include <algorithm>
 #include <cctype>
 #include <numeric>
@@ -218,7 +220,9 @@ const ArchSpec& arch_by_name(const std::string& name) {
   }
   std::string valid;
   for (const auto& n : arch_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw std::invalid_argument("unknown HorNet arch '" + name + "'; valid archs: " + valid);
+  const std::string guess = common::closest_match(key, arch_names());
+  throw std::invalid_argument("unknown HorNet arch '" + name + "'" +
+                              (guess.empty() ? "" : " (did you mean '" + guess + "'?)") + "; valid archs: " + valid);
 }
 
 }  // namespace hornet::models

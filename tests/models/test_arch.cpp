@@ -45,6 +45,9 @@ TEST_CASE("zoo: unknown names list the valid ones", "[models][arch][errors]") {
   REQUIRE_THROWS_AS(arch_by_name("huge"), std::invalid_argument);
   REQUIRE_THROWS_WITH(arch_by_name("huge"), Contains("unknown HorNet arch 'huge'") && Contains("tiny-gf") &&
                                                 Contains("large-gf384"));
+  // A near miss gets a suggestion.
+  REQUIRE_THROWS_WITH(arch_by_name("tiny_gf"), Contains("unknown HorNet arch 'tiny_gf' (did you mean 'tiny-gf'?)"));
+  REQUIRE_THROWS_WITH(arch_by_name("bsae"), Contains("(did you mean 'base'?)"));
 }
 
 TEST_CASE("gnConv channel split", "[models][arch]") {

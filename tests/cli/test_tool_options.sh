@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The tools explain themselves: --version everywhere, hornet-data's options
+# checked and named, grid images in the format their name asks for, hidden
+# folders not taken for classes.
+#   tests/cli/test_tool_options.sh BIN_DIR WORK_DIR
+set -uo pipefail
+bin=$1
+work=$2
+rm -rf "$work"
+mkdir -p "$work"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_error() {  # expected message, command...
+  local message=$1 out rc
+  shift
+  out=$("$@" 2>&1); rc=$?
+  [[ $rc -ne 0 ]] || fail "$*: exited 0"
+  grep -qF -- "$message" <<<"$out" || fail "$*: expected '$message' in: $out"
+}
+
+version=$(sed -n 's/.*kVersion = "\([0-9.]*\)".*/\1/p' "$(dirname "$0")/../../hornet/common/version.h")
+for tool in hornet-train hornet-eval hornet-data hornet-convert; do
+  out=$("$bin/$tool" --version 2>&1) || fail "$tool --version exited non-zero"
+  [[ $out == "hornet $version" ]] || fail "$tool --version printed '$out', expected 'hornet $version'"
+done
+
+data="$work/data"
+"$bin/hornet-data" make-toy "$data" --classes 2 --train-per-class 2 --val-per-class 1 --size 32 >/dev/null ||
+  fail "make-toy"
+expect_error "--classes: Value -1 not in range 2 to 8" "$bin/hornet-data" make-toy "$work/x" --classes -1
+expect_error "--train-per-class: Value -5 not in range" "$bin/hornet-data" make-toy "$work/x" --train-per-class -5
+expect_error "--columns: Value 0 not in range" "$bin/hornet-data" grid "$data/train" --out "$work/g.png" --columns 0
+expect_error "--batches: Value 0 not in range" "$bin/hornet-data" bench "$data/train" --batches 0
+expect_error "--pipeline: augmented not in {train,eval}" "$bin/hornet-data" grid "$data/train" --out "$work/g.png" \
+  --pipeline augmented
+expect_error "--pipeline: fast not in {train,eval,decode}" "$bin/hornet-data" bench "$data/train" --pipeline fast
+expect_error "--out $work/g.gif: name a .png, .jpg or .jpeg file" "$bin/hornet-data" grid "$data/train" \
+  --out "$work/g.gif" --count 2
+[[ ! -e "$work/g.gif" ]] || fail "grid wrote a .gif it cannot encode"
+for ext in png jpg; do
+  "$bin/hornet-data" grid "$data/train" --out "$work/g.$ext" --count 2 >/dev/null || fail "grid --out g.$ext"
+done
+[[ $(head -c 4 "$work/g.png" | od -An -tx1 | tr -d ' ') == 89504e47 ]] || fail "g.png is not a PNG"
+[[ $(head -c 3 "$work/g.jpg" | od -An -tx1 | tr -d ' ') == ffd8ff ]] || fail "g.jpg is not a JPEG"
+
+# Range errors name the option and a readable bound.
+expect_error "--batch-size: Value 0 not in range 1 to 65536" "$bin/hornet-eval" --arch tiny --forward --batch-size 0
+touch "$work/empty.yaml"
+expect_error "--threads: Value -2 not in range 0 to 4096" "$bin/hornet-train" "$work/empty.yaml" --threads -2
+expect_error "unknown HorNet arch 'tiny_gf' (did you mean 'tiny-gf'?)" "$bin/hornet-eval" --arch tiny_gf --summary
+
+# A notebook's checkpoint folder beside the classes is not a class.
+mkdir -p "$data/train/.ipynb_checkpoints"
+cp "$(find "$data/train" -name '*.jpg' -o -name '*.JPEG' | head -1)" "$data/train/.ipynb_checkpoints/" 2>/dev/null ||
+  cp "$(find "$data/train" -type f | head -1)" "$data/train/.ipynb_checkpoints/"
+out=$("$bin/hornet-data" bench "$data/train" --batches 1 --batch-size 2 --workers 1 2>&1) || fail "bench with a hidden folder: $out"
+grep -qF "(ImageFolder: 4 images, 2 classes)" <<<"$out" || fail "the hidden folder was taken for a class: $out"
+"$bin/hornet-data" grid "$data/train" --out "$work/h.png" --count 2 >/dev/null || fail "grid with a hidden folder"
+
+((failures == 0)) && echo "tool options: all checks passed"
+exit $((failures > 0))
