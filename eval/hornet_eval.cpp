@@ -99,6 +99,35 @@ int main(int argc, char** argv) {
     }
     const auto weights = use_ema ? hornet::io::WeightChoice::kEma : hornet::io::parse_weight_choice(weights_text);
     const bool weights_given = use_ema || weights_option->count() > 0;
+    // Every option given must belong to the mode the command selects.
+    std::vector<std::string> given;
+    for (const auto* option : app.get_options()) {
+      if (option->count() > 0) given.push_back(option->get_name().empty() ? option->get_lnames().front() : option->get_name());
+    }
+    const std::vector<std::string> always{"--threads", "--help", "--version"};
+    const auto allow = [&](std::vector<std::string> names, const std::string& mode) {
+      names.insert(names.end(), always.begin(), always.end());
+      hornet::common::check_mode_options(given, names, mode);
+    };
+    if (!config_path.empty() && !predict.empty()) {
+      allow({"config", "--checkpoint", "--predict", "--topk", "--class-names", "--set", "--weights", "--use-ema",
+             "--dump-logits"}, "prediction with a config (CONFIG --checkpoint F --predict ...)");
+    } else if (!config_path.empty()) {
+      allow({"config", "--checkpoint", "--data", "--out", "--set", "--weights", "--use-ema", "--batch-size",
+             "--dump-logits"}, "validation of a config (CONFIG --checkpoint F [--data D])");
+    } else if (inspect) {
+      allow({"--checkpoint", "--inspect"}, "--inspect");
+    } else if (!checkpoint.empty()) {
+      allow({"--arch", "--checkpoint", "--weights", "--use-ema", "--num-classes", "--class-map", "--image-size",
+             "--input-npy", "--dump-logits", "--predict", "--topk", "--class-names"},
+            "a checkpoint without a config (--arch A --checkpoint F)");
+    } else if (bench_train) {
+      allow({"--arch", "--benchmark-train", "--steps", "--batch-size", "--image-size", "--num-classes"},
+            "--benchmark-train");
+    } else {
+      allow({"--arch", "--summary", "--forward", "--num-classes", "--image-size", "--batch-size"},
+            "--summary/--forward");
+    }
     if (!config_path.empty()) {
       if (checkpoint.empty()) throw std::invalid_argument("validating a config needs --checkpoint");
       auto config = hornet::config::Config::load(config_path);

@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
+#include <algorithm>
 #include <iostream>
 #include <stdexcept>
 #include <thread>
@@ -18,6 +19,16 @@ int run_command(const std::string& tool, const std::function<int()>& body) {
     std::cerr << tool << ": error: " << e.what() << "\n";
   }
   return 1;
+}
+
+void check_mode_options(const std::vector<std::string>& given, const std::vector<std::string>& allowed,
+                        const std::string& mode) {
+  for (const auto& option : given) {
+    if (std::find(allowed.begin(), allowed.end(), option) != allowed.end()) continue;
+    std::string valid;
+    for (const auto& a : allowed) valid += (valid.empty() ? "" : " ") + a;
+    throw std::invalid_argument(option + " does not apply to " + mode + " (options there: " + valid + ")");
+  }
 }
 
 int set_threads(int threads) {

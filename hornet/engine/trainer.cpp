@@ -13,6 +13,7 @@
 #include "hornet/engine/train_step.h"
 #include "hornet/io/file_util.h"
 #include "hornet/models/checkpoint.h"
+#include "hornet/models/summary.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
@@ -307,6 +308,10 @@ void Trainer::resume_from(const std::string& path) {
 void Trainer::log_header() const {
   spdlog::info("training {} ({} classes) on {}{}, amp {}", c_.model.arch.name, c_.model.num_classes, device_.str(),
                group_ ? ", " + std::to_string(world_) + " ranks (" + group_->backend() + ")" : "", c_.runtime.amp);
+  const auto size = models::summarize(c_.model.arch, c_.model.num_classes, c_.train.pipeline.size);
+  spdlog::info("model: {} ({}), {:.3g}M parameters, {:.3g} GFLOPs at {}x{}", size.arch, size.mixers,
+               static_cast<double>(size.params) / 1e6, static_cast<double>(size.macs) / 1e9, size.input_size,
+               size.input_size);
   for (const auto& line : plan_.describe()) spdlog::info("plan: {}", line);
   if (plan_.lr_scaled) spdlog::warn("the LR is scaled: optim.total_batch differs from optim.base_batch_size");
   spdlog::info("data: {}{}", train_description_, world_ > 1 ? " (each rank reads its shard)" : "");

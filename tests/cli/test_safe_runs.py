@@ -131,6 +131,7 @@ check(p.returncode == 0 and 'stopped by a signal' in out,
       + [l for l in out.splitlines() if 'stopped' in l][-1:].__repr__())
 meta, _ = tensors(os.path.join(interrupted, 'last.pth'))
 check(0 < meta['step'] < 48, f'SIGINT: last.pth at step {meta["step"]} of 48')
+check('M parameters' in out and 'GFLOPs at 32x32' in out, 'the run header states parameters and FLOPs')
 before = snapshot(interrupted)
 proc = train(interrupted, '--resume', 'auto', '--set', 'schedule.epochs=3')
 check(proc.returncode == 1 and 'schedule.epochs: 4 -> 3' in proc.stderr and '--allow-config-changes' in proc.stderr,

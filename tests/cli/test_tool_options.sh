@@ -49,6 +49,19 @@ touch "$work/empty.yaml"
 expect_error "--threads: Value -2 not in range 0 to 4096" "$bin/hornet-train" "$work/empty.yaml" --threads -2
 expect_error "unknown HorNet arch 'tiny_gf' (did you mean 'tiny-gf'?)" "$bin/hornet-eval" --arch tiny_gf --summary
 
+# Options that do not apply to the chosen mode are errors.
+cat >"$work/tiny.yaml" <<YAML
+model: {arch: {base_dim: 8, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf2x2, gf1x1], image_size: 32}, num_classes: 2}
+data: {val: {root: $data/val, batch_size: 2, workers: 1, pipeline: {resize: 32, crop: 32}}}
+YAML
+expect_error "--out does not apply to prediction with a config" "$bin/hornet-eval" "$work/tiny.yaml" \
+  --checkpoint "$work/empty.yaml" --predict "$work/g.png" --out "$work/r.json"
+expect_error "--arch does not apply to validation of a config" "$bin/hornet-eval" "$work/tiny.yaml" \
+  --checkpoint "$work/empty.yaml" --arch tiny
+expect_error "--data does not apply to a checkpoint without a config" "$bin/hornet-eval" --arch tiny \
+  --checkpoint "$work/empty.yaml" --data "$data/val"
+expect_error "--steps does not apply to --summary/--forward" "$bin/hornet-eval" --arch tiny --summary --steps 3
+
 # A notebook's checkpoint folder beside the classes is not a class.
 mkdir -p "$data/train/.ipynb_checkpoints"
 cp "$(find "$data/train" -name '*.jpg' -o -name '*.JPEG' | head -1)" "$data/train/.ipynb_checkpoints/" 2>/dev/null ||
