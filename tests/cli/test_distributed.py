@@ -214,11 +214,19 @@ def part_equivalence():
 
 # ---------------------------------------------------------------------------
 def children(pid):
-    try:
-        with open(f'/proc/{pid}/task/{pid}/children') as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
+    """Processes whose parent is `pid` (from /proc/*/stat, which every Linux has)."""
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
 
 
 def rank_pids(launcher_pid):
@@ -440,10 +448,12 @@ def part_two_nodes():
             ip('-n', ns, 'addr', 'add', address + '/24', 'dev', dev)
             ip('-n', ns, 'link', 'set', dev, 'up')
             ip('-n', ns, 'link', 'set', 'lo', 'up')
+        for ns in spaces:  # entering a namespace also needs the right to mount (containers may lack it)
+            ip('netns', 'exec', ns, 'true')
     except subprocess.CalledProcessError as e:
         for ns in spaces:
             ip('netns', 'del', ns, check_rc=False)
-        print(f'skipped: cannot create network namespaces here ({e.stderr.strip()})')
+        print(f'skipped: cannot create or enter network namespaces here ({e.stderr.strip()})')
         sys.exit(SKIP)
     try:
         data = make_data(os.path.join(WORK, 'data'))
