@@ -33,24 +33,17 @@ import time
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_common import TINY_MODEL, Checks, make_toy  # noqa: E402
+
 BIN, WORK, PART = sys.argv[1], sys.argv[2], sys.argv[3]
 TRAIN = os.path.join(BIN, 'hornet-train')
 SKIP = 77
-failures = []
+check = Checks()
 
 
-def check(ok, what):
-    print(('ok   ' if ok else 'FAIL ') + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def make_data(root, per_class=16, val_per_class=5, classes=3, size=32):
-    if not os.path.isdir(root):
-        subprocess.run([os.path.join(BIN, 'hornet-data'), 'make-toy', root, '--classes', str(classes),
-                        '--train-per-class', str(per_class), '--val-per-class', str(val_per_class), '--size',
-                        str(size)], check=True, capture_output=True)
-    return root
+def make_data(root, per_class=16):
+    return make_toy(BIN, root, per_class=per_class)
 
 
 def write_config(path, data, micro, total, augment=False, epochs=2, extra='', lr=2.0e-3, clip=1.0):
@@ -65,7 +58,7 @@ def write_config(path, data, micro, total, augment=False, epochs=2, extra='', lr
         drop_path = 0.0
     with open(path, 'w') as f:
         f.write(f"""model:
-  arch: {{base_dim: 8, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf2x2, gf1x1], image_size: 32}}
+  {TINY_MODEL}
   num_classes: 3
   drop_path_rate: {drop_path}
 data:
@@ -289,7 +282,7 @@ def part_faults():
           f'SIGKILL of rank 1: rank 0 exits {procs[0].returncode} after {stopped_after:.1f} s (timeout 30 s)')
     check('rank 1 stopped answering' in message,
           'rank 0 names rank 1: ' + (message.strip().splitlines() or [''])[-1][:300])
-    resumed = must(train(cfg, killed, nproc=2, extra=['--resume', 'auto']), 'resume after SIGKILL')
+    must(train(cfg, killed, nproc=2, extra=['--resume', 'auto']), 'resume after SIGKILL')
     check(identical(load(os.path.join(killed, 'epoch_3.pth')), want),
           'after SIGKILL + --resume auto: weights, EMA and optimizer state bit-identical to the uninterrupted run')
 
@@ -488,6 +481,4 @@ if __name__ == '__main__':
     if PART not in parts:
         sys.exit(f'unknown part {PART!r}; one of {", ".join(parts)}')
     parts[PART]()
-    if failures:
-        sys.exit(f'{len(failures)} check(s) failed')
-    print('all checks passed')
+    check.finish()

@@ -11,30 +11,25 @@
 
     test_honest_eval.py BIN_DIR WORK_DIR
 """
+import json
 import os
 import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_common import TINY_MODEL, Checks, make_toy  # noqa: E402
+
 BIN, WORK = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(ok, what):
-    print(('ok   ' if ok else 'FAIL ') + what, flush=True)
-    if not ok:
-        failures.append(what)
-
+check = Checks()
 
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
-data = os.path.join(WORK, 'data')
-subprocess.run([os.path.join(BIN, 'hornet-data'), 'make-toy', data, '--classes', '3', '--train-per-class', '8',
-                '--val-per-class', '2', '--size', '32'], check=True, capture_output=True)
+data = make_toy(BIN, os.path.join(WORK, 'data'), per_class=8, val_per_class=2)
 config = os.path.join(WORK, 'run.yaml')
 with open(config, 'w') as f:
     f.write(f"""model:
-  arch: {{base_dim: 8, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf2x2, gf1x1], image_size: 32}}
+  {TINY_MODEL}
   num_classes: 3
 data:
   train: {{root: {data}/train, batch_size: 4, workers: 1, pipeline: {{size: 32}}}}
@@ -92,7 +87,6 @@ check(proc.returncode == 0 and 'has 2 classes, the model 3 outputs' in proc.stdo
       'and a warning naming both counts in training')
 
 # 8. Which weights.
-import json
 logged = [json.loads(l) for l in open(os.path.join(run, 'metrics.jsonl')) if '"val"' in l][-1]
 out = os.path.join(WORK, 'result.json')
 proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, '--out', out],
@@ -113,6 +107,4 @@ proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint',
                        '--weights', 'raw'], capture_output=True, text=True)
 check(proc.returncode != 0 and 'contradicts' in proc.stderr, '--use-ema with --weights raw is an error')
 
-if failures:
-    sys.exit(f'{len(failures)} check(s) failed')
-print('all checks passed')
+check.finish()

@@ -17,16 +17,18 @@ import time
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_common import TINY_MODEL, make_toy  # noqa: E402
+
 BIN, WORK = sys.argv[1], sys.argv[2]
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
 data = os.path.join(WORK, 'data')
-subprocess.run([os.path.join(BIN, 'hornet-data'), 'make-toy', data, '--classes', '3', '--train-per-class', '16',
-                '--val-per-class', '4', '--size', '32'], check=True, capture_output=True)
+make_toy(BIN, data, per_class=16, val_per_class=4)
 config = os.path.join(WORK, 'resume.yaml')
 with open(config, 'w') as f:
     f.write(f"""model:
-  arch: {{base_dim: 8, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf2x2, gf1x1], image_size: 32}}
+  {TINY_MODEL}
   num_classes: 3
   drop_path_rate: 0.1
 data:

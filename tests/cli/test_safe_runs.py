@@ -26,26 +26,20 @@ import time
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cli_common import TINY_MODEL, Checks, make_toy  # noqa: E402
+
 BIN, WORK = sys.argv[1], sys.argv[2]
 TRAIN = os.path.join(BIN, 'hornet-train')
-failures = []
-
-
-def check(ok, what):
-    print(('ok   ' if ok else 'FAIL ') + what, flush=True)
-    if not ok:
-        failures.append(what)
-
+check = Checks()
 
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
-data = os.path.join(WORK, 'data')
-subprocess.run([os.path.join(BIN, 'hornet-data'), 'make-toy', data, '--classes', '3', '--train-per-class', '32',
-                '--val-per-class', '4', '--size', '32'], check=True, capture_output=True)
+data = make_toy(BIN, os.path.join(WORK, 'data'), per_class=32, val_per_class=4)
 config = os.path.join(WORK, 'run.yaml')
 with open(config, 'w') as f:
     f.write(f"""model:
-  arch: {{base_dim: 8, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf2x2, gf1x1], image_size: 32}}
+  {TINY_MODEL}
   num_classes: 3
   drop_path_rate: 0.1
 data:
@@ -195,6 +189,4 @@ proc = train(os.path.join(WORK, 'finetune'), '--set', f'runtime.load_from={unrel
              '--set', 'runtime.load_strict=false')
 check(proc.returncode == 0 and 'loaded 0 tensors' in proc.stdout, 'runtime.load_strict: false fine-tunes from it anyway')
 
-if failures:
-    sys.exit(f'{len(failures)} check(s) failed')
-print('all checks passed')
+check.finish()
