@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <regex>
+#include <sstream>
 
 namespace hornet::config {
 
@@ -233,7 +234,11 @@ ExperimentConfig parse_experiment(const Config& config) {
   if (!(e.distributed.timeout > 0)) bad("distributed.timeout", "must be positive (seconds)");
   if (e.schedule.epochs < 1) bad("schedule.epochs", "must be positive");
   if (e.schedule.warmup_epochs < 0 || e.schedule.warmup_epochs > e.schedule.epochs) {
-    bad("schedule.warmup_epochs", "must lie between 0 and schedule.epochs");
+    // Two values from possibly two places: name both.
+    std::ostringstream what;
+    what << "is " << e.schedule.warmup_epochs << ", but must lie between 0 and schedule.epochs, which is "
+         << e.schedule.epochs << " (from " << config.origin("schedule.epochs") << ")";
+    bad("schedule.warmup_epochs", what.str());
   }
   if (!(e.ema.decay > 0 && e.ema.decay < 1)) bad("ema.decay", "must lie in (0, 1)");
   if (e.runtime.amp != "off" && e.runtime.amp != "bf16" && e.runtime.amp != "fp16") {

@@ -250,3 +250,11 @@ TEST_CASE("plan: accumulation follows from the total batch and the world size, t
   CHECK_THROWS_WITH(parse_experiment(Config::from_string("optim: {accumulation: 4}\n")),
                     Contains("optim.accumulation is derived") && Contains("optim.total_batch"));
 }
+
+TEST_CASE("config: a rule between two keys names both values and where each was set", "[config][errors]") {
+  auto cfg = Config::from_string("schedule: {epochs: 300, warmup_epochs: 2}\n", "base.yaml");
+  cfg.set("schedule.epochs=1");
+  CHECK_THROWS_WITH(parse_experiment(cfg),
+                    Contains("base.yaml: config key 'schedule.warmup_epochs' is 2, but must lie between 0 and "
+                             "schedule.epochs, which is 1 (from --set)"));
+}
