@@ -85,6 +85,11 @@ WorkDirContents inspect_work_dir(const std::string& dir) {
   return c;
 }
 
+void prune_epoch_checkpoints(const std::string& dir, int64_t keep) {
+  const auto found = epoch_checkpoints(dir);
+  for (size_t k = static_cast<size_t>(std::max<int64_t>(keep, 1)); k < found.size(); ++k) fs::remove(found[k].second);
+}
+
 void clear_work_dir(const std::string& dir) {
   for (const auto& name : inspect_work_dir(dir).checkpoints) fs::remove(dir + "/" + name);
   fs::remove(dir + "/metrics.jsonl");

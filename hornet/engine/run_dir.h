@@ -23,6 +23,10 @@ struct WorkDirContents {
 
 WorkDirContents inspect_work_dir(const std::string& dir);
 
+/// Keeps the newest `keep` (at least 1) epoch_N.pth files of `dir`; last.pth
+/// and best.pth are links of their own and stay.
+void prune_epoch_checkpoints(const std::string& dir, int64_t keep);
+
 /// Removes what a run leaves (checkpoints, metrics.jsonl, config.yaml), for --overwrite.
 void clear_work_dir(const std::string& dir);
 

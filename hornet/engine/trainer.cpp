@@ -95,22 +95,6 @@ void clear_temporaries(const std::string& work) {
   }
 }
 
-// Keeps the newest `keep` epoch checkpoints (last and best are their own links).
-void prune_epoch_checkpoints(const std::string& work, int64_t keep) {
-  std::vector<int64_t> kept;
-  for (const auto& e : fs::directory_iterator(work)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("epoch_", 0) == 0 && name.size() > 10 && name.compare(name.size() - 4, 4, ".pth") == 0) {
-      const std::string number = name.substr(6, name.size() - 10);
-      if (std::all_of(number.begin(), number.end(), ::isdigit) && number.size() < 18) kept.push_back(std::stoll(number));
-    }
-  }
-  std::sort(kept.rbegin(), kept.rend());
-  for (size_t k = static_cast<size_t>(std::max<int64_t>(keep, 1)); k < kept.size(); ++k) {
-    fs::remove(work + "/epoch_" + std::to_string(kept[k]) + ".pth");
-  }
-}
-
 // Seeds this rank's torch CPU generator (drop path) from (seed, rank).
 void seed_rank_generator(uint64_t seed, int rank) {
   torch::manual_seed(data::Rng({seed, static_cast<uint64_t>(rank), kDropPathStream}).next_u64() >> 1);
@@ -308,7 +292,7 @@ void Trainer::resume_from(const std::string& path) {
 void Trainer::log_header() const {
   spdlog::info("training {} ({} classes) on {}{}, amp {}", c_.model.arch.name, c_.model.num_classes, device_.str(),
                group_ ? ", " + std::to_string(world_) + " ranks (" + group_->backend() + ")" : "", c_.runtime.amp);
-  const auto size = models::summarize(c_.model.arch, c_.model.num_classes, c_.train.pipeline.size);
+  const auto size = models::summarize(*model_, c_.train.pipeline.size);
   spdlog::info("model: {} ({}), {:.3g}M parameters, {:.3g} GFLOPs at {}x{}", size.arch, size.mixers,
                static_cast<double>(size.params) / 1e6, static_cast<double>(size.macs) / 1e9, size.input_size,
                size.input_size);

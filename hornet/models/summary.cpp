@@ -28,17 +28,20 @@ ImageClassifier build(const ArchSpec& arch, int64_t num_classes) {
 }  // namespace
 
 ModelSummary summarize(const ArchSpec& arch, int64_t num_classes, int64_t input_size) {
-  const int64_t size = input_size > 0 ? input_size : arch.input_size;
   // Counting needs shapes only, not values.
   const SkipInitGuard no_init;
-  auto model = build(arch, num_classes);
+  return summarize(*build(arch, num_classes), input_size);
+}
+
+ModelSummary summarize(const ImageClassifierImpl& model, int64_t input_size) {
+  const int64_t size = input_size > 0 ? input_size : model.arch().input_size;
   ModelSummary s;
-  s.arch = arch.name;
-  s.mixers = arch.mixers_str();
+  s.arch = model.arch().name;
+  s.mixers = model.arch().mixers_str();
   s.input_size = size;
-  s.num_classes = num_classes;
-  for (const auto& p : model->parameters()) s.params += p.numel();
-  s.macs = model->macs(size, size);
+  s.num_classes = model.num_classes();
+  for (const auto& p : model.parameters()) s.params += p.numel();
+  s.macs = model.macs(size, size);
   return s;
 }
 

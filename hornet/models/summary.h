@@ -13,6 +13,7 @@ namespace hornet::models {
 
 class Conv2dImpl;
 class LinearImpl;
+class ImageClassifierImpl;
 
 /// MACs of `conv` for an HxW input (per image): out_h*out_w*C_out*(C_in/groups)*kh*kw.
 int64_t conv2d_macs(const Conv2dImpl& conv, int64_t height, int64_t width);
@@ -31,6 +32,8 @@ struct ModelSummary {
 /// Builds the classifier for `arch` and measures it. input_size 0 means the
 /// arch's own input size.
 ModelSummary summarize(const ArchSpec& arch, int64_t num_classes = 1000, int64_t input_size = 0);
+/// The same for a model already built (input_size 0: its arch's).
+ModelSummary summarize(const ImageClassifierImpl& model, int64_t input_size = 0);
 
 /// A fixed-width table, one row per summary, with a header line.
 std::string format_summary_table(const std::vector<ModelSummary>& rows);
