@@ -1,18 +1,19 @@
 // hornet-eval: summarise, run and inspect HorNet models and checkpoints.
 //
-//   hornet-eval --summary [--arch A]                 parameter/FLOPs table
+//   hornet-eval --summary [--arch A] | CONFIG --summary   parameter/FLOPs table
 //   hornet-eval --forward [--arch A]                 one forward pass per arch
 //   hornet-eval --arch A --benchmark-train [--batch-size B] [--steps N]
 //                                                    time the training step on synthetic data
+//   hornet-eval --zoo                                the published checkpoints and their accuracy
 //   hornet-eval --checkpoint F --inspect             what a checkpoint holds
-//   hornet-eval --arch A --checkpoint F [--use-ema] [--num-classes N] [--class-map M]
-//               [--input-npy X.npy --dump-logits Y.npy]
+//   hornet-eval --arch A --checkpoint F [--weights W] [--num-classes N] [--class-map M]
+//               [--input-npy X.npy --dump-logits Y.npy] [--device D] [--amp T]
 //                                                    load (and run) a checkpoint
-//   hornet-eval --arch A --checkpoint F --predict IMAGE... [--topk K] [--class-names FILE]
-//               [--dump-logits Y.npy]               classify image files
-//   hornet-eval CONFIG --checkpoint F [--data DIR_OR_ANN] [--use-ema] [--batch-size B]
-//               [--out result.json] [--dump-logits Y.npy] validate: top-1 / top-5
-//   hornet-eval CONFIG --checkpoint F --predict IMAGE... [--topk K] [--class-names FILE]
+//   hornet-eval --arch A --checkpoint F --predict IMAGE_OR_FOLDER... [--topk K] [--class-names FILE]
+//               [--out predictions.json] [--dump-logits Y.npy]   classify images
+//   hornet-eval CONFIG --checkpoint F [--data DIR_OR_ANN] [--weights W] [--batch-size B] [--device D] [--amp T]
+//               [--out result.json] [--dump-logits Y.npy] validate: top-1 / top-5, per class
+//   hornet-eval CONFIG --checkpoint F --predict IMAGE_OR_FOLDER... [...]
 //                                                    classify with the config's model and test pipeline
 #include "hornet/common/cli.h"
 #include "hornet/common/version.h"
@@ -24,15 +25,23 @@
 #include "hornet/data/dataset.h"
 #include "hornet/engine/predict.h"
 #include "hornet/io/file_util.h"
+#include "hornet/io/json.h"
 #include "hornet/io/npy.h"
+#include "hornet/ops/autocast.h"
 #include "hornet/models/arch.h"
 #include "hornet/models/checkpoint.h"
+#include "hornet/models/published.h"
 #include "hornet/models/summary.h"
+
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 
+#include <torch/cuda.h>
+
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 namespace models = hornet::models;
 
@@ -40,19 +49,22 @@ int main(int argc, char** argv) {
   CLI::App app{"hornet-eval: summarise, run and inspect HorNet models and checkpoints"};
   std::string config_path, data_path, out_json;
   std::vector<std::string> overrides;
-  std::string arch, checkpoint, input_npy, dump_logits, class_map, class_names;
+  std::string arch, checkpoint, input_npy, dump_logits, class_map, class_names, device, amp = "off";
   std::vector<std::string> predict;
   int topk = 5;
-  bool summary = false, forward = false, inspect = false, use_ema = false, bench_train = false;
+  bool summary = false, forward = false, inspect = false, use_ema = false, bench_train = false, zoo = false;
   int bench_steps = 10;
   int64_t num_classes = 0, image_size = 0, batch_size = 0;
   int threads = 0;
   app.add_option("config", config_path, "A recipe (YAML): validate --checkpoint on --data with its model and test pipeline")
       ->check(CLI::ExistingFile);
   app.add_option("--data", data_path, "Validation data: ImageFolder root or annotation file (default: the config's data.val)");
-  app.add_option("--out", out_json, "Write the metrics here as JSON");
+  app.add_option("--out", out_json,
+                 "Write the results as JSON: validation metrics with per-class accuracy and the confusion matrix "
+                 "(scripts/plot_confusion.py draws it), or --predict's predictions");
   app.add_option("--set", overrides, "Override a config value: key.path=value");
   app.add_option("--arch", arch, "Zoo arch or alias (tiny, tiny-gf, small, ..., large-gf384)");
+  app.add_flag("--zoo", zoo, "List the published checkpoints hornet knows, with their published accuracy");
   app.add_flag("--summary", summary, "Print parameter counts and FLOPs (conv + linear multiply-accumulates)");
   app.add_flag("--forward", forward, "Run one forward pass on random input and report shape and time");
   app.add_flag("--benchmark-train", bench_train,
@@ -72,11 +84,15 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--input-npy", input_npy, "Float32 NCHW batch (.npy) to run through the checkpoint")
       ->check(CLI::ExistingFile);
-  app.add_option("--dump-logits", dump_logits, "Write the float32 logits of --input-npy or --predict here (.npy)");
-  app.add_option("--predict", predict, "Image files to classify with the evaluation preprocessing")
-      ->check(CLI::ExistingFile);
+  app.add_option("--dump-logits", dump_logits,
+                 "Write the float32 logits of the validation, --input-npy or --predict here (.npy); a validation also "
+                 "writes <stem>.labels.npy and <stem>.paths.txt, row for row");
+  app.add_option("--predict", predict,
+                 "Image files or folders (searched recursively) to classify with the evaluation preprocessing");
   app.add_option("--topk", topk, "Classes to print per image with --predict")->check(CLI::Range(1, 100000));
-  app.add_option("--class-names", class_names, "Text file with one class name per line, for --predict")
+  app.add_option("--class-names", class_names,
+                 "Text file with one class name per line, for --predict (default: the config's, or those the "
+                 "checkpoint carries)")
       ->check(CLI::ExistingFile);
   app.add_option("--num-classes", num_classes,
                  "Classifier outputs (default: 1000, or what the checkpoint or class map says)")
@@ -86,8 +102,12 @@ int main(int argc, char** argv) {
                  "--checkpoint, GF filters are resized once to this size's grids")
       ->check(CLI::Range(int64_t{0}, int64_t{8192}));
   app.add_option("--batch-size", batch_size,
-                 "Batch size of validation (default: the config's), --forward and --benchmark-train (default 1, 16)")
+                 "Batch size of validation (default: the config's), --predict (32), --forward and --benchmark-train "
+                 "(1, 16)")
       ->check(CLI::Range(int64_t{1}, int64_t{65536}));
+  app.add_option("--device", device, "cpu or cuda[:N] (with a config: runtime.device)");
+  app.add_option("--amp", amp, "Mixed precision of the forward: off, bf16 or fp16 (fp16 on CUDA only)")
+      ->check(CLI::IsMember({"off", "bf16", "fp16"}));
   app.add_option("--threads", threads, "Intra-op threads (0: one per core)")->check(CLI::Range(0, 4096));
   app.set_version_flag("--version", std::string("hornet ") + hornet::kVersion);
   CLI11_PARSE(app, argc, argv);
@@ -100,26 +120,37 @@ int main(int argc, char** argv) {
     const auto weights = use_ema ? hornet::io::WeightChoice::kEma : hornet::io::parse_weight_choice(weights_text);
     const bool weights_given = use_ema || weights_option->count() > 0;
     // Every option given must belong to the mode the command selects.
-    std::vector<std::string> given;
-    for (const auto* option : app.get_options()) {
-      if (option->count() > 0) given.push_back(option->get_name().empty() ? option->get_lnames().front() : option->get_name());
-    }
+    const auto given = hornet::common::given_options(app);
     const std::vector<std::string> always{"--threads", "--help", "--version"};
     const auto allow = [&](std::vector<std::string> names, const std::string& mode) {
       names.insert(names.end(), always.begin(), always.end());
       hornet::common::check_mode_options(given, names, mode);
     };
-    if (!config_path.empty() && !predict.empty()) {
-      allow({"config", "--checkpoint", "--predict", "--topk", "--class-names", "--set", "--weights", "--use-ema",
-             "--dump-logits"}, "prediction with a config (CONFIG --checkpoint F --predict ...)");
+    const std::vector<std::string> predict_options{"--predict", "--topk", "--class-names", "--out", "--dump-logits",
+                                                   "--batch-size", "--device", "--amp", "--weights", "--use-ema",
+                                                   "--checkpoint"};
+    const auto with = [](std::vector<std::string> a, const std::vector<std::string>& b) {
+      a.insert(a.end(), b.begin(), b.end());
+      return a;
+    };
+    if (zoo) {
+      allow({"--zoo"}, "--zoo");
+    } else if (!config_path.empty() && !predict.empty()) {
+      allow(with({"config", "--set"}, predict_options), "prediction with a config (CONFIG --checkpoint F --predict ...)");
+    } else if (!config_path.empty() && summary) {
+      allow({"config", "--set", "--summary", "--image-size"}, "the summary of a config's model (CONFIG --summary)");
     } else if (!config_path.empty()) {
       allow({"config", "--checkpoint", "--data", "--out", "--set", "--weights", "--use-ema", "--batch-size",
-             "--dump-logits"}, "validation of a config (CONFIG --checkpoint F [--data D])");
+             "--dump-logits", "--device", "--amp"},
+            "validation of a config (CONFIG --checkpoint F [--data D])");
     } else if (inspect) {
       allow({"--checkpoint", "--inspect"}, "--inspect");
+    } else if (!checkpoint.empty() && !predict.empty()) {
+      allow(with({"--arch", "--num-classes", "--class-map", "--image-size"}, predict_options),
+            "prediction with a checkpoint (--arch A --checkpoint F --predict ...)");
     } else if (!checkpoint.empty()) {
       allow({"--arch", "--checkpoint", "--weights", "--use-ema", "--num-classes", "--class-map", "--image-size",
-             "--input-npy", "--dump-logits", "--predict", "--topk", "--class-names"},
+             "--input-npy", "--dump-logits", "--device", "--amp"},
             "a checkpoint without a config (--arch A --checkpoint F)");
     } else if (bench_train) {
       allow({"--arch", "--benchmark-train", "--steps", "--batch-size", "--image-size", "--num-classes"},
@@ -128,49 +159,105 @@ int main(int argc, char** argv) {
       allow({"--arch", "--summary", "--forward", "--num-classes", "--image-size", "--batch-size"},
             "--summary/--forward");
     }
+    if (zoo) {
+      std::cout << models::format_published_table() << std::flush;
+      return 0;
+    }
+    // What --predict prints or writes, whichever model made the predictions.
+    const auto report_predictions = [&](const hornet::engine::PredictResult& result,
+                                        const std::vector<std::string>& names) {
+      std::cout << hornet::engine::format_predictions(result.predictions, names) << std::flush;
+      for (const auto& skip : result.skipped) spdlog::warn("skipped {}: {}", skip.path, skip.reason);
+      if (!out_json.empty()) {
+        hornet::io::write_file_atomic(out_json, hornet::engine::predictions_json(result, names));
+        std::printf("wrote %zu predictions to %s\n", result.predictions.size(), out_json.c_str());
+      }
+      if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, result.logits);
+      if (!result.skipped.empty()) {
+        std::fprintf(stderr, "hornet-eval: %zu of %zu images could not be read and were skipped\n",
+                     result.skipped.size(), result.skipped.size() + result.predictions.size());
+      }
+    };
+    const int64_t predict_batch = batch_size > 0 ? batch_size : 32;
     if (!config_path.empty()) {
-      if (checkpoint.empty()) throw std::invalid_argument("validating a config needs --checkpoint");
       auto config = hornet::config::Config::load(config_path);
       for (const auto& o : overrides) config.set(o);
+      if (!device.empty()) config.set("runtime.device=" + device);
       const auto e = hornet::config::parse_experiment(config);
-      if (!predict.empty()) {
-        auto model = hornet::engine::load_classifier(e, checkpoint, weights);
-        const auto result = hornet::engine::predict(*model, predict, e.val.pipeline, topk);
-        std::vector<std::string> names;
-        if (!class_names.empty()) {
-          names = hornet::data::read_class_names(class_names);
-        } else if (!e.val.dataset.class_names.empty()) {
-          names = hornet::data::read_class_names(e.val.dataset.class_names);
-        }
-        std::cout << hornet::engine::format_predictions(result.predictions, names) << std::flush;
-        if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, result.logits);
+      if (summary) {
+        std::cout << models::format_summary_table({models::summarize(e.model.arch, e.model.num_classes, image_size)})
+                  << std::flush;
         return 0;
       }
-      const auto result = hornet::engine::validate_checkpoint(e, checkpoint, data_path, weights, batch_size,
-                                                              !dump_logits.empty());
+      if (checkpoint.empty()) throw std::invalid_argument("validating a config needs --checkpoint");
+      if (!predict.empty()) {
+        const auto paths = hornet::engine::expand_image_paths(predict);
+        auto model = hornet::engine::load_classifier(e, checkpoint, weights);
+        std::vector<std::string> fallback;
+        if (!e.val.dataset.class_names.empty()) {
+          fallback = hornet::data::read_class_names(e.val.dataset.class_names);
+        } else {
+          fallback = models::checkpoint_class_names(checkpoint);
+        }
+        const auto names = hornet::engine::choose_class_names(class_names, model->num_classes(), fallback);
+        const auto autocast = hornet::engine::eval_autocast_type(amp, model->parameters().front().device());
+        report_predictions(hornet::engine::predict(*model, paths, e.val.pipeline, topk, predict_batch, autocast), names);
+        return 0;
+      }
+      const auto published = models::compare_with_published(checkpoint);
+      if (published && !published->hash_ok) spdlog::warn("{}", published->hash_message);
+      hornet::engine::ValidateOptions vo;
+      vo.data = data_path;
+      vo.weights = weights;
+      vo.batch_size = batch_size;
+      vo.keep_logits = !dump_logits.empty();
+      vo.amp = amp;
+      const auto result = hornet::engine::validate_checkpoint(e, checkpoint, vo);
       const auto line = [&](const hornet::engine::EvalResult& r) {
         std::printf("%s: top-1 %.2f%%  top-5 %.2f%%  (%lld images, %s weights from %s)\n", checkpoint.c_str(), r.top1,
                     r.top5, static_cast<long long>(r.samples), r.ema ? "EMA" : "raw", r.weights_source.c_str());
       };
-      const auto json_of = [](const hornet::engine::EvalResult& r) {
-        char json[256];
-        std::snprintf(json, sizeof json,
-                      "{\"top1\": %.6f, \"top5\": %.6f, \"samples\": %lld, \"loss\": %.6f, \"weights\": \"%s\"",
-                      r.top1, r.top5, static_cast<long long>(r.samples), r.loss, r.ema ? "ema" : "raw");
-        return std::string(json);
-      };
       line(result);
-      std::string json = json_of(result);
       // Both weights, as the official --model_ema_eval reports them, unless one was asked for.
+      std::optional<hornet::engine::EvalResult> other;
       if (result.file_has_both && !weights_given) {
-        const auto other = hornet::engine::validate_checkpoint(
-            e, checkpoint, data_path, result.ema ? hornet::io::WeightChoice::kRaw : hornet::io::WeightChoice::kEma,
-            batch_size, false);
-        line(other);
-        json += ", \"other\": " + json_of(other) + "}";
+        vo.weights = result.ema ? hornet::io::WeightChoice::kRaw : hornet::io::WeightChoice::kEma;
+        vo.keep_logits = false;
+        other = hornet::engine::validate_checkpoint(e, checkpoint, vo);
+        line(*other);
       }
-      if (!out_json.empty()) hornet::io::write_file_atomic(out_json, json + "}\n");
-      if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, result.logits);
+      std::vector<std::pair<std::string, std::string>> extra{{"checkpoint", hornet::io::json_string(checkpoint)}};
+      if (published) {
+        const auto& p = published->entry;
+        const auto signed_diff = [](double measured, double reference) {
+          return reference < 0 ? std::string("none published") : fmt::format("{:+.2f}", measured - reference);
+        };
+        std::printf("published (%s, %s): top-1 %s  top-5 %s; measured - published: top-1 %s, top-5 %s%s\n",
+                    p.publisher.c_str(), p.file.c_str(), p.top1 < 0 ? "-" : fmt::format("{:.2f}%", p.top1).c_str(),
+                    p.top5 < 0 ? "-" : fmt::format("{:.2f}%", p.top5).c_str(), signed_diff(result.top1, p.top1).c_str(),
+                    signed_diff(result.top5, p.top5).c_str(),
+                    published->hash_ok ? "" : " (the file's hash does not match its name; see the warning)");
+        const auto number_or_null = [](double v) { return v < 0 ? std::string("null") : hornet::io::json_number(v); };
+        extra.emplace_back(
+            "published",
+            "{\"file\": " + hornet::io::json_string(p.file) + ", \"publisher\": " + hornet::io::json_string(p.publisher) +
+                ", \"top1\": " + number_or_null(p.top1) + ", \"top5\": " + number_or_null(p.top5) +
+                ", \"top1_difference\": " + (p.top1 < 0 ? "null" : hornet::io::json_number(result.top1 - p.top1)) +
+                ", \"top5_difference\": " + (p.top5 < 0 ? "null" : hornet::io::json_number(result.top5 - p.top5)) +
+                ", \"sha256\": " + (published->sha256.empty() ? "null" : hornet::io::json_string(published->sha256)) +
+                ", \"sha256_matches_name\": " + (p.sha256_prefix.empty() ? "null" : published->hash_ok ? "true" : "false") +
+                "}");
+      }
+      if (!out_json.empty()) {
+        hornet::io::write_file_atomic(out_json, hornet::engine::eval_report_json(result, e.model.num_classes,
+                                                                                 other ? &*other : nullptr, extra));
+        std::printf("wrote the metrics, per-class accuracy and confusion matrix to %s\n", out_json.c_str());
+      }
+      if (!dump_logits.empty()) {
+        const auto files = hornet::engine::write_logits(dump_logits, result);
+        std::printf("wrote the logits to %s, labels to %s, image paths to %s\n", files[0].c_str(), files[1].c_str(),
+                    files[2].c_str());
+      }
       return 0;
     }
     if (!checkpoint.empty()) {
@@ -183,13 +270,19 @@ int main(int argc, char** argv) {
       if (!dump_logits.empty() && input_npy.empty() && predict.empty()) {
         throw std::invalid_argument("--dump-logits needs --input-npy or --predict");
       }
-      if (!input_npy.empty() && !predict.empty()) throw std::invalid_argument("give --input-npy or --predict, not both");
+      const torch::Device target(device.empty() ? "cpu" : device);
+      if (target.is_cuda() && !torch::cuda::is_available()) {
+        throw std::invalid_argument("--device " + device + ": CUDA is not available in this build or machine");
+      }
+      const auto autocast = hornet::engine::eval_autocast_type(amp, target);
+      const auto paths = predict.empty() ? std::vector<std::string>{} : hornet::engine::expand_image_paths(predict);
       models::CheckpointModelOptions options;
       options.num_classes = num_classes;
       options.weights = weights;
       options.class_map = class_map;
       options.image_size = image_size;
       auto loaded = models::classifier_from_checkpoint(arch, checkpoint, options);
+      loaded.model->to(target);
       std::printf("loaded %zu tensors from %s (%s layout) in %.3f s into %s, %lld classes (CRC-32 checks: %.3f s "
                   "of thread time)\n",
                   loaded.report.loaded, loaded.source.c_str(),
@@ -197,13 +290,14 @@ int main(int argc, char** argv) {
                   loaded.model->arch().mixers_str().c_str(), static_cast<long long>(loaded.model->num_classes()),
                   loaded.crc_seconds);
       if (!loaded.report.adapted.empty()) std::printf("%s\n", loaded.report.str().c_str());
-      if (!predict.empty()) {
+      if (!paths.empty()) {
         const int64_t size = image_size > 0 ? image_size : loaded.model->arch().input_size;
-        const auto result = hornet::engine::predict(*loaded.model, predict,
-                                                    hornet::data::eval_options_for_size(static_cast<int>(size)), topk);
-        const auto names = class_names.empty() ? std::vector<std::string>{} : hornet::data::read_class_names(class_names);
-        std::cout << hornet::engine::format_predictions(result.predictions, names) << std::flush;
-        if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, result.logits);
+        const auto names = hornet::engine::choose_class_names(class_names, loaded.model->num_classes(),
+                                                              models::checkpoint_class_names(checkpoint));
+        report_predictions(hornet::engine::predict(*loaded.model, paths,
+                                                   hornet::data::eval_options_for_size(static_cast<int>(size)), topk,
+                                                   predict_batch, autocast),
+                           names);
       }
       if (!input_npy.empty()) {
         const auto input = hornet::io::read_npy(input_npy);
@@ -220,7 +314,12 @@ int main(int argc, char** argv) {
         }
         loaded.model->eval();
         torch::NoGradGuard no_grad;
-        const auto logits = loaded.model->forward(input);
+        torch::Tensor logits;
+        {
+          std::optional<hornet::ops::AutocastGuard> guard;
+          if (autocast != c10::ScalarType::Undefined) guard.emplace(target.type(), autocast);
+          logits = loaded.model->forward(input.to(target)).to(torch::kCPU, torch::kFloat32);
+        }
         if (!dump_logits.empty()) hornet::io::write_npy(dump_logits, logits);
         std::printf("logits %s for input %s%s\n", c10::str(logits.sizes()).c_str(), c10::str(input.sizes()).c_str(),
                     dump_logits.empty() ? "" : (" written to " + dump_logits).c_str());

@@ -22,7 +22,7 @@ packages=(
   # products fall back to the reference BLAS, about 30x slower.
   libtorch-dev libopenblas0-pthread
   # image decoding and processing
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libturbojpeg0-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libturbojpeg0-dev libpng-dev
   # configuration, logging, command lines, tests, distributed headers
   zlib1g-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev catch2 libgloo-dev
   # Python is a test and benchmark tool only: fixtures, the reference model, peers

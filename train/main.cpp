@@ -65,6 +65,12 @@ int main(int argc, char** argv) {
     if (!dry_run && (world_size > 0 || dataset_size > 0)) {
       throw std::invalid_argument("--world-size and --dataset-size apply only to --dry-run");
     }
+    if (dry_run) {
+      hornet::common::check_mode_options(hornet::common::given_options(app),
+                                         {"config", "--dry-run", "--world-size", "--dataset-size", "--set", "--device",
+                                          "--threads", "--amp", "--nproc-per-node", "--help", "--version"},
+                                         "--dry-run (it plans a run and writes nothing)");
+    }
     if (overwrite && !resume.empty()) throw std::invalid_argument("--overwrite starts a new run; --resume continues one");
     if (allow_changes && resume.empty()) throw std::invalid_argument("--allow-config-changes applies only to --resume");
     const auto apply_overrides = [&](hornet::config::Config& config) {

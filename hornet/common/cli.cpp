@@ -1,5 +1,7 @@
 #include "hornet/common/cli.h"
 
+#include <CLI/CLI.hpp>
+
 #include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
@@ -29,6 +31,14 @@ void check_mode_options(const std::vector<std::string>& given, const std::vector
     for (const auto& a : allowed) valid += (valid.empty() ? "" : " ") + a;
     throw std::invalid_argument(option + " does not apply to " + mode + " (options there: " + valid + ")");
   }
+}
+
+std::vector<std::string> given_options(const CLI::App& app) {
+  std::vector<std::string> given;
+  for (const auto* option : app.get_options()) {
+    if (option->count() > 0) given.push_back(option->get_name().empty() ? option->get_lnames().front() : option->get_name());
+  }
+  return given;
 }
 
 int set_threads(int threads) {

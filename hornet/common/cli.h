@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace hornet::common {
 
 /// Runs `body`; an exception is printed as "<tool>: error: <message>" (LibTorch
@@ -17,6 +21,10 @@ int run_command(const std::string& tool, const std::function<int()>& body);
 /// chosen `mode` is an error, never silently ignored.
 void check_mode_options(const std::vector<std::string>& given, const std::vector<std::string>& allowed,
                         const std::string& mode);
+
+/// The options given on `app`'s command line (positionals by name, others by
+/// their long flag), for check_mode_options.
+std::vector<std::string> given_options(const CLI::App& app);
 
 /// Sets LibTorch's intra-op thread count; 0 means one per hardware core.
 /// Returns the count in effect.

@@ -179,6 +179,10 @@ Section::Section(const Config& config, YAML::Node node, std::string path)
 
 std::string Section::path_of(const std::string& key) const { return join(path_, key); }
 
+std::string Section::where(const std::string& key) const {
+  return config_.origin(path_of(key)) + ": config key '" + path_of(key) + "'";
+}
+
 bool Section::has(const std::string& key) const {
   const YAML::Node& n = node_;
   return n.IsMap() && n[key] && !n[key].IsNull();

@@ -69,6 +69,8 @@ class Section {
   void finish();
   /// Dotted path of `key` in the config ("optim.lr").
   std::string path_of(const std::string& key) const;
+  /// "<file that set it>: config key '<path>'", the start of an error about `key`.
+  std::string where(const std::string& key) const;
 
  private:
   template <typename T>

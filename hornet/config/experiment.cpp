@@ -33,13 +33,20 @@ models::ArchSpec parse_arch(Section& model) {
   spec.orders = arch.get<std::vector<int64_t>>("orders", spec.orders);
   const auto mixers = arch.get<std::vector<std::string>>("mixers", {"dw7", "dw7", "dw7", "dw7"});
   spec.mixers.clear();
-  for (const auto& m : mixers) spec.mixers.push_back(parse_mixer(m));
+  for (size_t i = 0; i < mixers.size(); ++i) {
+    try {
+      spec.mixers.push_back(parse_mixer(mixers[i]));
+    } catch (const ConfigError& e) {
+      throw ConfigError(arch.where("mixers") + " entry " + std::to_string(i) + " (stage " + std::to_string(i) +
+                        "): " + e.what());
+    }
+  }
   spec.input_size = arch.get<int64_t>("image_size", 224);
   arch.finish();
   try {
     models::validate(spec);
   } catch (const std::invalid_argument& e) {
-    throw ConfigError(model.path_of("arch") + ": " + e.what());
+    throw ConfigError(model.where("arch") + ": " + e.what());
   }
   return spec;
 }

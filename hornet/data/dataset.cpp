@@ -20,6 +20,20 @@ bool has_image_extension(const std::string& path) {
   return std::any_of(std::begin(kExt), std::end(kExt), [&](const char* e) { return ext == e; });
 }
 
+std::vector<std::string> list_image_files(const std::string& folder) {
+  std::vector<std::string> files;
+  auto it = fs::recursive_directory_iterator(folder, fs::directory_options::follow_directory_symlink);
+  for (auto end = fs::recursive_directory_iterator(); it != end; ++it) {
+    if (it->path().filename().string().front() == '.') {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file() && has_image_extension(it->path().string())) files.push_back(it->path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 namespace {
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
@@ -52,15 +66,10 @@ Dataset Dataset::image_folder(const std::string& root) {
   std::sort(classes.begin(), classes.end());
   if (classes.empty()) throw std::runtime_error(root + ": no class subfolders (expected <root>/<class>/<image>)");
   for (size_t label = 0; label < classes.size(); ++label) {
-    std::vector<std::string> files;
-    for (const auto& e : fs::recursive_directory_iterator(fs::path(root) / classes[label],
-                                                          fs::directory_options::follow_directory_symlink)) {
-      if (e.is_regular_file() && has_image_extension(e.path().string())) files.push_back(e.path().string());
-    }
+    auto files = list_image_files((fs::path(root) / classes[label]).string());
     if (files.empty()) {
       throw std::runtime_error(root + ": class folder '" + classes[label] + "' holds no image files");
     }
-    std::sort(files.begin(), files.end());
     for (auto& f : files) d.samples_.push_back({std::move(f), static_cast<int64_t>(label)});
   }
   d.classes_ = std::move(classes);

@@ -54,6 +54,10 @@ class Dataset {
 /// Reads one class name per line (blank lines skipped, surrounding spaces trimmed).
 std::vector<std::string> read_class_names(const std::string& path);
 
+/// The image files below `folder` (recursively, symlinked folders followed),
+/// sorted; hidden files and folders (a leading '.') are left out.
+std::vector<std::string> list_image_files(const std::string& folder);
+
 /// Whether `path` has an image file extension (torchvision's IMG_EXTENSIONS, any case).
 bool has_image_extension(const std::string& path);
 

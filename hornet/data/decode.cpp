@@ -3,10 +3,12 @@
 #include "hornet/data/decode.h"
 
 #include "hornet/build_config.h"
+#include "hornet/data/png_decode.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #ifdef HORNET_WITH_IMGCODECS
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #endif
 #include <turbojpeg.h>
@@ -190,7 +192,24 @@ DecodedImage decode_image(std::string_view bytes, int scale_denom) {
   const ImageFormat format = sniff_format(bytes);
   if (format == ImageFormat::kJpeg) return decode_jpeg(bytes, scale_denom);
   if (format == ImageFormat::kUnknown) throw DecodeError("not an image (unknown file signature)");
+  // As torchvision's ImageFolder, GIF is not an image format of the datasets (and OpenCV cannot decode it).
+  if (format == ImageFormat::kGif) throw DecodeError("GIF images are not supported; convert the file to PNG or JPEG");
+  // PNG through libpng directly: its warnings become ours instead of stray stderr lines.
+  if (format == ImageFormat::kPng) {
+    auto png = decode_png(bytes);
+    DecodedImage out;
+    out.rgb = std::move(png.rgb);
+    out.had_warnings = !png.warning.empty();
+    out.warning = png.warning.empty() ? "" : "PNG: " + png.warning;
+    return out;
+  }
 #ifdef HORNET_WITH_IMGCODECS
+  // A failure is reported once, as our DecodeError naming the file; OpenCV's own log lines would repeat it.
+  static const bool quiet = [] {
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+    return true;
+  }();
+  (void)quiet;
   const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
   cv::Mat bgr;
   try {

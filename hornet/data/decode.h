@@ -45,7 +45,8 @@ ImageHeader read_header(std::string_view bytes);
 struct DecodedImage {
   cv::Mat rgb;              ///< CV_8UC3, RGB order
   int scale_denom = 1;      ///< the DCT reduction applied: 1, 2, 4 or 8
-  bool had_warnings = false;  ///< libjpeg recovered from corrupt data (e.g. a truncated file)
+  bool had_warnings = false;  ///< libjpeg recovered from corrupt data (e.g. a truncated file), or libpng warned
+  std::string warning;        ///< what the decoder warned about, when it says (libpng)
 };
 
 /// Decodes `bytes`. A JPEG may be reduced by `scale_denom` (1, 2, 4, 8) in the

@@ -17,7 +17,8 @@
 namespace hornet::data {
 
 namespace {
-// Individual warnings up to this many skipped samples; the counters go on.
+// Individual warnings up to this many skipped samples (and as many decoder
+// warnings); the counters go on.
 constexpr int64_t kLoggedFailures = 20;
 
 struct Slot {
@@ -122,6 +123,10 @@ struct DataLoader::State {
         slot.errors[static_cast<size_t>(s)] = why;
         if (ok) {
           stats.warnings += info.had_warnings;
+          // Decoder warnings as one hornet line each (libpng's would be stray stderr lines).
+          if (info.had_warnings && !info.warning.empty() && stats.warnings <= kLoggedFailures) {
+            spdlog::warn("data: {}: decoded with a warning: {}", sample.path, info.warning);
+          }
           stats.dct_reduced += info.scale_denom > 1;
         }
         --slot.pending;

@@ -38,7 +38,10 @@ class EvalTransform : public SampleTransform {
   int width() const override { return o_.crop; }
   cv::Mat apply(std::string_view bytes, Rng&, DecodeInfo* info) const override {
     auto decoded = decode_image(bytes);
-    if (info) info->had_warnings = decoded.had_warnings;
+    if (info) {
+      info->had_warnings = decoded.had_warnings;
+      info->warning = decoded.warning;
+    }
     if (o_.square_resize) return pillow_resize(decoded.rgb, o_.crop, o_.crop, o_.interpolation);
     return resize_edge_center_crop(decoded.rgb, o_.resize, o_.crop, o_.crop, o_.interpolation);
   }
@@ -59,9 +62,12 @@ class TrainTransform : public SampleTransform {
     cv::Mat full;
     int width = header.width, height = header.height;
     bool had_warnings = false;
+    std::string warning;
     if (header.format != ImageFormat::kJpeg) {
       auto decoded = decode_image(bytes);
       full = decoded.rgb;
+      had_warnings = decoded.had_warnings;
+      warning = decoded.warning;
       width = full.cols;
       height = full.rows;
     }
@@ -76,6 +82,7 @@ class TrainTransform : public SampleTransform {
     if (info) {
       info->scale_denom = scale;
       info->had_warnings = had_warnings;
+      info->warning = warning;
     }
     // The box in the reduced image: every source pixel the box covers.
     const int left = box.left / scale, top = box.top / scale;

@@ -21,6 +21,7 @@ namespace hornet::data {
 struct DecodeInfo {
   int scale_denom = 1;
   bool had_warnings = false;
+  std::string warning;  ///< the decoder's warning, when it gave one
 };
 
 class SampleTransform {

@@ -64,6 +64,13 @@ void save_training_checkpoint(const std::string& path, const TrainingParts& part
   doc.set(meta, "accumulation", doc.make_int(s.accumulation));
   doc.set(meta, "evaluated_weights", doc.make_str(s.evaluated_weights));
   doc.set(meta, "config", doc.make_str(resolved_config));
+  if (!s.class_names.empty()) {
+    auto* dataset_meta = doc.make_dict();
+    auto* classes = doc.make_list();
+    for (const auto& name : s.class_names) classes->items.push_back(doc.make_str(name));
+    doc.set(dataset_meta, "classes", classes);
+    doc.set(meta, "dataset_meta", dataset_meta);
+  }
   const std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", std::gmtime(&now));

@@ -4,7 +4,8 @@
 //
 // Layout (mmengine's, so mmpretrain and hornet's own readers agree):
 //   meta:           epoch, batch, step, iter, seed, best metric, skipped-step
-//                   counters, the resolved config (YAML), hornet's version
+//                   counters, the resolved config (YAML), hornet's version,
+//                   dataset_meta.classes (the class names, mmengine's key)
 //   state_dict:     the EMA weights when EMA is on, else the raw weights
 //                   (mmengine's EMAHook convention)
 //   ema_state_dict: with EMA, the raw weights as module.<name>, plus steps
@@ -41,6 +42,9 @@ struct TrainState {
   int64_t accumulation = 1;  ///< micro-batches per optimizer step and rank (0: not recorded)
   /// The weights validation used and the log reported: "ema" or "raw".
   std::string evaluated_weights = "raw";
+  /// The training set's class names (meta.dataset_meta.classes, as mmengine
+  /// stores them); empty when its classes are only numbered.
+  std::vector<std::string> class_names;
   /// Each rank's CPU generator state (drop path), by rank.
   std::vector<torch::Tensor> rank_rng;
 };

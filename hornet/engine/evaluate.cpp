@@ -5,14 +5,35 @@
 #include "hornet/common/cli.h"
 #include "hornet/distributed/process_group.h"
 #include "hornet/engine/loss.h"
+#include "hornet/io/file_util.h"
+#include "hornet/io/json.h"
+#include "hornet/io/npy.h"
 #include "hornet/models/checkpoint.h"
+#include "hornet/ops/autocast.h"
 
 #include <torch/cuda.h>
 
+#include <optional>
+#include <sstream>
+
 namespace hornet::engine {
 
+namespace {
+constexpr int64_t kColumns = 6;
+}  // namespace
+
+c10::ScalarType eval_autocast_type(const std::string& amp, const torch::Device& device) {
+  if (amp == "off") return c10::ScalarType::Undefined;
+  if (amp == "bf16") return torch::kBFloat16;
+  if (amp == "fp16") {
+    if (!device.is_cuda()) throw std::invalid_argument("amp fp16 needs a CUDA device (use bf16 on the CPU)");
+    return torch::kFloat16;
+  }
+  throw std::invalid_argument("amp must be off, bf16 or fp16, got '" + amp + "'");
+}
+
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits,
-                    distributed::ProcessGroup* group) {
+                    distributed::ProcessGroup* group, c10::ScalarType autocast) {
   if (group && group->size() > 1 && keep_logits) {
     throw std::invalid_argument("evaluate: logits are kept only in a single process");
   }
@@ -22,17 +43,23 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
   common::keep_freed_memory();
   torch::NoGradGuard no_grad;
   EvalResult r;
-  // One row per sample: dataset index, top-1 hit, top-5 hit, cross-entropy.
+  // One row per sample: dataset index, top-1 hit, top-5 hit, cross-entropy, label, top-1 class.
   std::vector<torch::Tensor> rows, logits, labels, indices;
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
     const auto images = data::normalize(batch->images.to(device));
-    const auto out = model.forward(images).to(torch::kFloat32);
+    torch::Tensor out;
+    {
+      std::optional<ops::AutocastGuard> amp;
+      if (autocast != c10::ScalarType::Undefined) amp.emplace(device.type(), autocast);
+      out = model.forward(images).to(torch::kFloat32);
+    }
     const auto y = batch->labels.to(device);
     const auto hits = topk_hits(out, y, 5);
     const auto loss = torch::nn::functional::cross_entropy(out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
     rows.push_back(torch::stack({batch->indices.to(torch::kFloat64), hits.select(1, 0).cpu().to(torch::kFloat64),
-                                 hits.any(1).cpu().to(torch::kFloat64), loss.cpu().to(torch::kFloat64)},
+                                 hits.any(1).cpu().to(torch::kFloat64), loss.cpu().to(torch::kFloat64),
+                                 batch->labels.to(torch::kFloat64), out.argmax(1).cpu().to(torch::kFloat64)},
                                 1));
     if (keep_logits) {
       logits.push_back(out.to(torch::kCPU));
@@ -40,13 +67,13 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
       indices.push_back(batch->indices.clone());
     }
   }
-  auto all = rows.empty() ? torch::zeros({0, 4}, torch::kFloat64) : torch::cat(rows);
+  auto all = rows.empty() ? torch::zeros({0, kColumns}, torch::kFloat64) : torch::cat(rows);
   if (group && group->size() > 1) {
     // Shards may differ in length (unreadable files are left out): pad to the longest.
     const auto counts = group->allgather(torch::full({1}, all.size(0), torch::kInt64).to(group->device()));
     int64_t longest = 0;
     for (const auto& c : counts) longest = std::max(longest, c.item<int64_t>());
-    auto padded = torch::full({longest, 4}, -1.0, torch::kFloat64);
+    auto padded = torch::full({longest, kColumns}, -1.0, torch::kFloat64);
     padded.narrow(0, 0, all.size(0)).copy_(all);
     std::vector<torch::Tensor> shards;
     const auto gathered = group->allgather(padded.to(group->device()));
@@ -61,6 +88,8 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
                                                    sorted.select(1, 0).narrow(0, 0, sorted.size(0) - 1));
     }
     all = sorted.index({keep});
+  } else {
+    all = all.index_select(0, all.select(1, 0).argsort());
   }
   r.samples = all.size(0);
   if (r.samples > 0) {
@@ -69,6 +98,8 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
     r.top5 = 100.0 * sums[2].item<double>() / static_cast<double>(r.samples);
     r.loss = sums[3].item<double>() / static_cast<double>(r.samples);
   }
+  r.targets = all.select(1, 4).to(torch::kInt64);
+  r.predicted = all.select(1, 5).to(torch::kInt64);
   if (keep_logits && !logits.empty()) {
     r.logits = torch::cat(logits);
     r.labels = torch::cat(labels);
@@ -118,10 +149,10 @@ models::ImageClassifier load_classifier(const config::ExperimentConfig& c, const
 }
 
 EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::string& checkpoint,
-                               const std::string& data, io::WeightChoice choice, int64_t batch_size,
-                               bool keep_logits) {
+                               const ValidateOptions& options) {
+  const auto autocast = eval_autocast_type(options.amp, torch::Device(c.runtime.device));
   config::DatasetConfig source = c.val.dataset;
-  if (!data.empty()) source = {data, "", "", c.val.dataset.class_names};
+  if (!options.data.empty()) source = {options.data, "", "", c.val.dataset.class_names};
   if (source.root.empty()) throw std::invalid_argument("no validation data: give --data or set data.val.root");
   auto dataset = open_dataset(source, c.model.num_classes);
   if (dataset.num_classes() != c.model.num_classes) {
@@ -130,18 +161,105 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
                                 " outputs (model.num_classes): its labels would not mean the model's classes");
   }
   const std::string description = dataset.description();
-  auto loader = make_val_loader(c, std::move(dataset), batch_size);
+  const auto class_names = dataset.classes();
+  auto loader = make_val_loader(c, std::move(dataset), options.batch_size);
   io::FoundWeights found;
-  auto model = load_classifier(c, checkpoint, choice, &found);
-  auto result = evaluate(*model, *loader, keep_logits);
+  auto model = load_classifier(c, checkpoint, options.weights, &found);
+  auto result = evaluate(*model, *loader, options.keep_logits, nullptr, autocast);
   result.ema = found.ema;
   result.file_has_both = found.file_has_both;
   result.weights_source = found.source;
+  result.class_names = class_names;
+  result.data = description;
+  if (options.keep_logits && result.indices.defined()) {
+    const auto& samples = loader->dataset().samples();
+    const auto* index = result.indices.data_ptr<int64_t>();
+    for (int64_t k = 0; k < result.indices.numel(); ++k) result.paths.push_back(samples[static_cast<size_t>(index[k])].path);
+  }
   if (result.samples == 0) {
     throw std::runtime_error(description + ": no image could be evaluated (" + loader->stats().str() +
                              "); the accuracy of nothing is not reported");
   }
   return result;
+}
+
+}  // namespace hornet::engine
+
+namespace hornet::engine {
+
+ClassBreakdown class_breakdown(const EvalResult& r, int64_t num_classes, bool with_confusion) {
+  ClassBreakdown b;
+  const auto targets = r.targets.contiguous();
+  const auto predicted = r.predicted.contiguous();
+  const auto samples = torch::bincount(targets, {}, num_classes);
+  const auto correct = torch::bincount(targets.index({targets == predicted}), {}, num_classes);
+  b.samples.assign(samples.data_ptr<int64_t>(), samples.data_ptr<int64_t>() + num_classes);
+  b.correct.assign(correct.data_ptr<int64_t>(), correct.data_ptr<int64_t>() + num_classes);
+  if (with_confusion) {
+    b.confusion = torch::bincount(targets * num_classes + predicted, {}, num_classes * num_classes)
+                      .view({num_classes, num_classes});
+  }
+  return b;
+}
+
+namespace {
+
+std::string metrics_json(const EvalResult& r) {
+  return "\"top1\": " + io::json_number(r.top1) + ", \"top5\": " + io::json_number(r.top5) +
+         ", \"samples\": " + std::to_string(r.samples) + ", \"loss\": " + io::json_number(r.loss) +
+         ", \"weights\": " + io::json_string(r.ema ? "ema" : "raw") +
+         ", \"weights_source\": " + io::json_string(r.weights_source);
+}
+
+}  // namespace
+
+std::string eval_report_json(const EvalResult& r, int64_t num_classes, const EvalResult* other,
+                             const std::vector<std::pair<std::string, std::string>>& extra) {
+  const bool with_confusion = num_classes <= kMaxConfusionClasses;
+  const auto b = class_breakdown(r, num_classes, with_confusion);
+  std::ostringstream os;
+  os << "{" << metrics_json(r) << ",\n\"data\": " << io::json_string(r.data);
+  for (const auto& [key, value] : extra) os << ",\n" << io::json_string(key) << ": " << value;
+  if (other) os << ",\n\"other\": {" << metrics_json(*other) << "}";
+  os << ",\n\"per_class\": [";
+  for (int64_t c = 0; c < num_classes; ++c) {
+    const auto k = static_cast<size_t>(c);
+    const std::string name = k < r.class_names.size() ? r.class_names[k] : std::to_string(c);
+    os << (c ? ",\n  " : "\n  ") << "{\"class\": " << c << ", \"name\": " << io::json_string(name)
+       << ", \"samples\": " << b.samples[k] << ", \"correct\": " << b.correct[k] << ", \"top1\": "
+       << (b.samples[k] ? io::json_number(100.0 * static_cast<double>(b.correct[k]) / static_cast<double>(b.samples[k]))
+                        : "null")
+       << "}";
+  }
+  os << "],\n\"confusion_matrix\": ";
+  if (!with_confusion) {
+    os << "null, \"confusion_matrix_note\": \"left out above " << kMaxConfusionClasses << " classes\"";
+  } else {
+    const auto m = b.confusion.contiguous();
+    const int64_t* v = m.data_ptr<int64_t>();
+    os << "[";
+    for (int64_t i = 0; i < num_classes; ++i) {
+      os << (i ? ",\n  [" : "\n  [");
+      for (int64_t j = 0; j < num_classes; ++j) os << (j ? "," : "") << v[i * num_classes + j];
+      os << "]";
+    }
+    os << "]";
+  }
+  os << "}\n";
+  return os.str();
+}
+
+std::vector<std::string> write_logits(const std::string& path, const EvalResult& r) {
+  if (!r.logits.defined()) throw std::logic_error("write_logits: the evaluation kept no logits");
+  std::string stem = path;
+  if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".npy") == 0) stem.resize(stem.size() - 4);
+  const std::vector<std::string> names{path, stem + ".labels.npy", stem + ".paths.txt"};
+  io::write_npy(names[0], r.logits);
+  io::write_npy(names[1], r.labels.to(torch::kInt64));
+  std::string lines;
+  for (const auto& p : r.paths) lines += p + "\n";
+  io::write_file_atomic(names[2], lines);
+  return names;
 }
 
 }  // namespace hornet::engine

@@ -26,14 +26,53 @@ struct EvalResult {
   bool ema = false;            ///< the EMA weights were evaluated
   bool file_has_both = false;  ///< the checkpoint also holds the other weights
   std::string weights_source;  ///< where in the file the weights were
+  /// Each evaluated sample's label and top-1 class (int64 [samples]), by dataset index.
+  torch::Tensor targets;
+  torch::Tensor predicted;
   torch::Tensor logits;  ///< [samples, classes] when kept, in loader order
   torch::Tensor labels;
   torch::Tensor indices;  ///< dataset index of each row
+  std::vector<std::string> paths;        ///< with the logits: each row's image file
+  std::vector<std::string> class_names;  ///< the dataset's
+  std::string data;                      ///< the dataset's description
 };
 
+/// Per-class counts of an evaluation: samples and top-1 hits of each true
+/// class, and (when `with_confusion`) the confusion matrix, rows the true
+/// class and columns the predicted one.
+struct ClassBreakdown {
+  std::vector<int64_t> samples;
+  std::vector<int64_t> correct;
+  torch::Tensor confusion;  ///< int64 [classes, classes], undefined unless asked for
+};
+ClassBreakdown class_breakdown(const EvalResult& result, int64_t num_classes, bool with_confusion);
+
+/// Confusion matrices are written for up to this many classes (ImageNet-1k's
+/// is 1M counts; ImageNet-22k's would be 477M).
+constexpr int64_t kMaxConfusionClasses = 1000;
+
+/// The JSON report of a validation (`hornet-eval CONFIG --out`): the metrics,
+/// per-class samples and accuracy with the dataset's class names, the
+/// confusion matrix (rows true, columns predicted; null above
+/// kMaxConfusionClasses), `other` (the file's other weights) when given, and
+/// `extra` fields as "key": JSON-value pairs.
+std::string eval_report_json(const EvalResult& result, int64_t num_classes, const EvalResult* other = nullptr,
+                             const std::vector<std::pair<std::string, std::string>>& extra = {});
+
+/// Writes an evaluation's logits to `path` (.npy, float32), their labels to
+/// `<stem>.labels.npy` (int64) and their image files to `<stem>.paths.txt`,
+/// row for row; returns the three names.
+std::vector<std::string> write_logits(const std::string& path, const EvalResult& result);
+
 /// `group`: the ranks whose shards make up the dataset (null: this loader is all of it).
+/// `autocast`: the forward's mixed-precision type (Undefined: full precision).
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits = false,
-                    distributed::ProcessGroup* group = nullptr);
+                    distributed::ProcessGroup* group = nullptr,
+                    c10::ScalarType autocast = c10::ScalarType::Undefined);
+
+/// The autocast type of "off", "bf16" or "fp16" on `device` (Undefined for
+/// off); fp16 only on CUDA, else std::invalid_argument.
+c10::ScalarType eval_autocast_type(const std::string& amp, const torch::Device& device);
 
 /// Opens a dataset as a config describes it (root, split, prefix, class
 /// names); an annotation file's labels must lie below `num_classes` (when > 0),
@@ -52,12 +91,18 @@ models::ImageClassifier load_classifier(const config::ExperimentConfig& config, 
                                         io::WeightChoice weights, io::FoundWeights* found = nullptr);
 
 /// Validates a checkpoint (any format hornet reads) with the model and test
-/// pipeline of `config`, on `data` (a folder or annotation file) or the
-/// config's validation set. Loading is strict. A dataset whose class count
+/// pipeline of `config`, on `options.data` (a folder or annotation file) or
+/// the config's validation set. Loading is strict. A dataset whose class count
 /// differs from the model's, and a run in which no image could be read, are
 /// errors (an accuracy over nothing, or over shifted labels, means nothing).
+struct ValidateOptions {
+  std::string data;  ///< folder or annotation file; empty: the config's data.val
+  io::WeightChoice weights = io::WeightChoice::kDefault;
+  int64_t batch_size = 0;  ///< 0: the config's
+  bool keep_logits = false;
+  std::string amp = "off";  ///< off, bf16 or fp16: autocast in the forward
+};
 EvalResult validate_checkpoint(const config::ExperimentConfig& config, const std::string& checkpoint,
-                               const std::string& data, io::WeightChoice weights, int64_t batch_size = 0,
-                               bool keep_logits = false);
+                               const ValidateOptions& options);
 
 }  // namespace hornet::engine

@@ -149,6 +149,7 @@ class Trainer {
   std::unique_ptr<data::DataLoader> train_loader_;
   std::unique_ptr<data::DataLoader> val_loader_;
   std::string train_description_;
+  std::vector<std::string> class_names_;  ///< the training set's, saved in checkpoints
   TrainingPlan plan_;
   models::ImageClassifier model_{nullptr};
   std::unique_ptr<TrainStep> step_;
@@ -194,6 +195,13 @@ void Trainer::build_data() {
                  train_set.description(), train_set.num_classes(), c_.model.num_classes);
   }
   train_description_ = train_set.description();
+  // Names worth keeping: folder names or a class-name file, not "0", "1", ...
+  for (size_t k = 0; k < train_set.classes().size(); ++k) {
+    if (train_set.classes()[k] != std::to_string(k)) {
+      class_names_ = train_set.classes();
+      break;
+    }
+  }
   plan_ = make_training_plan(c_, world_, train_set.size());
   data::LoaderOptions lo;
   lo.batch_size = plan_.micro_batch;
@@ -259,6 +267,7 @@ void Trainer::build_model() {
   step_->state().world_size = world_;
   step_->state().accumulation = plan_.accumulation;
   step_->state().evaluated_weights = step_->ema() && c_.ema.evaluate ? "ema" : "raw";
+  step_->state().class_names = class_names_;
 }
 
 void Trainer::resume_from(const std::string& path) {
@@ -286,6 +295,7 @@ void Trainer::resume_from(const std::string& path) {
   state.accumulation = plan_.accumulation;
   state.evaluated_weights = step_->ema() && c_.ema.evaluate ? "ema" : "raw";
   state.rank_rng.clear();
+  state.class_names = class_names_;
   spdlog::info("resumed from {} at epoch {}, batch {} (step {})", path, state.epoch + 1, state.batch, state.step);
 }
 

@@ -135,6 +135,23 @@ FoundWeights find_weights(const py::Value& root, WeightChoice choice) {
   return find_weights(root, false);
 }
 
+std::vector<std::string> checkpoint_class_names(const py::Value& root) {
+  const py::Value* meta = root.kind == py::Kind::kDict ? root.get("meta") : nullptr;
+  if (!meta || meta->kind != py::Kind::kDict) return {};
+  const py::Value* classes = nullptr;
+  if (const py::Value* dataset = meta->get("dataset_meta"); dataset && dataset->kind == py::Kind::kDict) {
+    classes = dataset->get("classes");
+  }
+  if (!classes) classes = meta->get("CLASSES");
+  if (!classes || (classes->kind != py::Kind::kList && classes->kind != py::Kind::kTuple)) return {};
+  std::vector<std::string> names;
+  for (const py::Value* item : classes->items) {
+    if (item->kind != py::Kind::kStr) return {};
+    names.push_back(item->s);
+  }
+  return names;
+}
+
 FoundWeights find_weights(const py::Value& root, bool use_ema) {
   if (root.kind != py::Kind::kDict) {
     throw std::runtime_error("checkpoint holds a " + root.type_name() + ", not a dict of weights");

@@ -88,4 +88,9 @@ enum class WeightChoice {
 WeightChoice parse_weight_choice(const std::string& text);
 FoundWeights find_weights(const py::Value& root, WeightChoice choice);
 
+/// The class names a checkpoint carries: mmengine's (and hornet's)
+/// `meta.dataset_meta.classes`, or mmcv 0.x's `meta.CLASSES`; empty when it
+/// has none.
+std::vector<std::string> checkpoint_class_names(const py::Value& root);
+
 }  // namespace hornet::io

@@ -164,15 +164,17 @@ void validate(const ArchSpec& arch) {
     const auto& mixer = arch.mixers[i];
     if (mixer.kind == MixerKind::kDepthwise) {
       if (mixer.kernel_size < 1 || mixer.kernel_size % 2 == 0) {
-        fail(arch, stage + " mixer " + mixer.str() + ": the depthwise kernel size must be odd and positive");
+        fail(arch, "mixers[" + std::to_string(i) + "] = " + mixer.str() + " (" + stage +
+                       "): the depthwise kernel size must be odd and positive");
       }
     } else {
       if (mixer.h < 1 || mixer.w < 1) {
-        fail(arch, stage + " mixer " + mixer.str() + ": the GF filter size (h, w) must be positive");
+        fail(arch, "mixers[" + std::to_string(i) + "] = " + mixer.str() + " (" + stage +
+                       "): the GF filter size (h, w) must be positive");
       }
       if (mixed % 2 != 0) {
-        fail(arch, stage + " mixes " + std::to_string(mixed) +
-                       " channels, which GF cannot split into equal local and global halves");
+        fail(arch, "mixers[" + std::to_string(i) + "] = " + mixer.str() + " (" + stage + "): the stage mixes " +
+                       std::to_string(mixed) + " channels, which GF cannot split into equal local and global halves");
       }
     }
   }

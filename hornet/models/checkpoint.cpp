@@ -314,6 +314,29 @@ ConvertTarget parse_convert_target(const std::string& name) {
   throw std::invalid_argument("unknown checkpoint layout '" + name + "'; valid layouts: mmpretrain, official, hornet");
 }
 
+namespace {
+
+// Writes mmpretrain-named tensors in `target`'s layout; `meta` goes into the hornet layout's meta.
+void save_in_layout(const std::string& output, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                    ConvertTarget target, const std::vector<std::pair<std::string, std::string>>& meta) {
+  io::py::Document doc;
+  auto* state = doc.make_dict();
+  for (const auto& [name, tensor] : tensors) {
+    doc.set(state, target == ConvertTarget::kOfficial ? mmpretrain_to_official(name) : name, doc.make_tensor(tensor));
+  }
+  io::py::Value* root = state;
+  if (target == ConvertTarget::kOfficial) {
+    root = doc.set(doc.make_dict(), "model", state);
+  } else if (target == ConvertTarget::kHornet) {
+    auto* m = doc.make_dict();
+    for (const auto& [key, value] : meta) doc.set(m, key, doc.make_str(value));
+    root = doc.set(doc.set(doc.make_dict(), "meta", m), "state_dict", state);
+  }
+  io::save(output, *root);
+}
+
+}  // namespace
+
 size_t convert_checkpoint(const std::string& input, const std::string& output, ConvertTarget target,
                           bool use_ema) {
   io::TorchFile file(input);
@@ -321,25 +344,28 @@ size_t convert_checkpoint(const std::string& input, const std::string& output, C
   std::vector<std::string> names;
   for (const auto& w : weights.tensors) names.push_back(w.first);
   const bool official = detect_layout(names) == KeyLayout::kOfficial;
-
-  io::py::Document doc;
-  auto* state = doc.make_dict();
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& [name, value] : weights.tensors) {
-    const std::string mm = official ? official_to_mmpretrain(name) : name;
-    doc.set(state, target == ConvertTarget::kOfficial ? mmpretrain_to_official(mm) : mm,
-            doc.make_tensor(file.load(*value)));
+    tensors.emplace_back(official ? official_to_mmpretrain(name) : name, file.load(*value));
   }
-  io::py::Value* root = state;
-  if (target == ConvertTarget::kOfficial) {
-    root = doc.set(doc.make_dict(), "model", state);
-  } else if (target == ConvertTarget::kHornet) {
-    auto* meta = doc.make_dict();
-    doc.set(meta, "converted_from", doc.make_str(input));
-    doc.set(meta, "source", doc.make_str(weights.source));
-    root = doc.set(doc.set(doc.make_dict(), "meta", meta), "state_dict", state);
-  }
-  io::save(output, *root);
-  return weights.tensors.size();
+  save_in_layout(output, tensors, target, {{"converted_from", input}, {"source", weights.source}});
+  return tensors.size();
+}
+
+size_t save_initialised_checkpoint(const ArchSpec& arch, int64_t num_classes, uint64_t seed, const std::string& output,
+                                   ConvertTarget target) {
+  torch::manual_seed(seed);
+  ImageClassifier model(ImageClassifierOptions(HorNetOptions(arch)).num_classes(num_classes));
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto& [name, tensor] : io::state_dict(*model)) tensors.emplace_back(name, tensor.detach());
+  save_in_layout(output, tensors, target,
+                 {{"initialised", "random, seed " + std::to_string(seed)}, {"arch", arch.name}});
+  return tensors.size();
+}
+
+std::vector<std::string> checkpoint_class_names(const std::string& path) {
+  io::TorchFile file(path);
+  return io::checkpoint_class_names(file.root());
 }
 
 std::string inspect_checkpoint(io::TorchFile& file) {

@@ -107,6 +107,17 @@ ConvertTarget parse_convert_target(const std::string& name);
 size_t convert_checkpoint(const std::string& input, const std::string& output, ConvertTarget target,
                           bool use_ema = false);
 
+/// Writes a freshly initialised classifier of `arch` (the framework's own
+/// initialisation, from `seed`) to `output` in `target`'s layout: a starting
+/// point to load elsewhere, or a file to try the tools on. Returns the number
+/// of tensors written.
+size_t save_initialised_checkpoint(const ArchSpec& arch, int64_t num_classes, uint64_t seed, const std::string& output,
+                                   ConvertTarget target);
+
+/// The class names the checkpoint at `path` carries (see
+/// io::checkpoint_class_names); empty when it has none.
+std::vector<std::string> checkpoint_class_names(const std::string& path);
+
 /// A readable account of a checkpoint: its structure (keys, shapes, dtypes,
 /// opaque objects by class name) and, when it holds HorNet weights, where they
 /// are, their layout and what the shapes say about the model.

@@ -54,8 +54,13 @@ cat >"$work/tiny.yaml" <<YAML
 model: {arch: {base_dim: 8, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf2x2, gf1x1], image_size: 32}, num_classes: 2}
 data: {val: {root: $data/val, batch_size: 2, workers: 1, pipeline: {resize: 32, crop: 32}}}
 YAML
-expect_error "--out does not apply to prediction with a config" "$bin/hornet-eval" "$work/tiny.yaml" \
-  --checkpoint "$work/empty.yaml" --predict "$work/g.png" --out "$work/r.json"
+expect_error "--data does not apply to prediction with a config" "$bin/hornet-eval" "$work/tiny.yaml" \
+  --checkpoint "$work/empty.yaml" --predict "$work/g.png" --data "$data/val"
+expect_error "--checkpoint does not apply to the summary of a config's model" "$bin/hornet-eval" "$work/tiny.yaml" \
+  --summary --checkpoint "$work/empty.yaml"
+expect_error "--work-dir does not apply to --dry-run" "$bin/hornet-train" "$work/tiny.yaml" --dry-run --work-dir "$work/w"
+expect_error "--seed apply only to --init" "$bin/hornet-convert" "$work/empty.yaml" "$work/c.pth" --to hornet --seed 1
+expect_error "--init writes one file" "$bin/hornet-convert" --init tiny "$work/a.pth" "$work/b.pth"
 expect_error "--arch does not apply to validation of a config" "$bin/hornet-eval" "$work/tiny.yaml" \
   --checkpoint "$work/empty.yaml" --arch tiny
 expect_error "--data does not apply to a checkpoint without a config" "$bin/hornet-eval" --arch tiny \

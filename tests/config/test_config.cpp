@@ -88,7 +88,12 @@ TEST_CASE("config: unknown keys, wrong types and bad values name the file and ke
   CHECK_THROWS_WITH(parse_experiment(arch), Contains("model.arch") && Contains("unknown HorNet arch 'huge'"));
   auto mixer = Config::load(base);
   mixer.set("model.arch={base_dim: 16, mixers: [dw7, dw7, gf, dw7]}");
-  CHECK_THROWS_WITH(parse_experiment(mixer), Contains("mixer 'gf'"));
+  CHECK_THROWS_WITH(parse_experiment(mixer), Contains("--set: config key 'model.arch.mixers' entry 2") &&
+                                                 Contains("mixer 'gf'"));
+  auto even = Config::load(base);
+  even.set("model.arch={base_dim: 16, mixers: [dw7, dw6, dw7, dw7]}");
+  CHECK_THROWS_WITH(parse_experiment(even), Contains("config key 'model.arch'") && Contains("mixers[1] = dw6") &&
+                                                Contains("odd"));
   auto custom = Config::load(base);
   custom.set("model.arch={base_dim: 6, orders: [2, 3, 4, 6]}");
   CHECK_THROWS_WITH(parse_experiment(custom), Contains("model.arch") && Contains("stage 3 has 48 channels"));

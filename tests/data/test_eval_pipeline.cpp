@@ -49,6 +49,29 @@ TEST_CASE("decode: equal to OpenCV's IMREAD_COLOR (gray, CMYK, EXIF, PNG named .
   CHECK(header.height == 389);
 }
 
+TEST_CASE("decode: PNG of every colour type and depth equals OpenCV's; libpng's warnings are returned",
+          "[data][decode]") {
+  const std::string dir = images() + "png/";
+  for (const std::string name : {"rgb8", "rgb16", "gray1", "gray8", "gray16", "palette_trns", "rgba", "gray_alpha",
+                                 "bad_text_crc", "bad_iccp"}) {
+    INFO(name);
+    const auto decoded = decode_image(io::read_file(dir + name + ".png"));
+    const auto expected = io::read_npy(dir + name + ".decoded.npy");
+    const auto got = image_to_tensor(decoded.rgb);
+    REQUIRE(got.sizes() == expected.sizes());
+    CHECK(differing(got, expected) == 0);
+    const bool damaged = name.rfind("bad_", 0) == 0;
+    CHECK(decoded.had_warnings == damaged);
+    CHECK(decoded.warning.empty() == !damaged);
+  }
+  CHECK_THAT(decode_image(io::read_file(dir + "bad_text_crc.png")).warning, Contains("tEXt: CRC error"));
+  CHECK_THAT(decode_image(io::read_file(dir + "bad_iccp.png")).warning, Contains("known incorrect sRGB profile"));
+  // A PNG cut short is an error naming the format, not a crash or a partial image.
+  const std::string whole = io::read_file(dir + "rgb8.png");
+  CHECK_THROWS_WITH(decode_image(whole.substr(0, whole.size() / 2)), Contains("PNG: ") && Contains("truncated"));
+  CHECK_THROWS_WITH(decode_image("GIF89a...."), Contains("GIF images are not supported"));
+}
+
 TEST_CASE("decode: DCT-domain reduction gives the ceil-divided size", "[data][decode]") {
   const std::string bytes = io::read_file(images() + "astronaut_511x383.jpg");
   for (int s : {1, 2, 4, 8}) {

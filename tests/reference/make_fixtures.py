@@ -385,6 +385,59 @@ def square_eval(data, size=384):
     return np.ascontiguousarray(resized[..., ::-1])
 
 
+def make_png_cases(out_dir, rgb):
+    """PNG files of every colour type and depth libpng reads (written by Pillow
+    and OpenCV), with what OpenCV's imdecode(IMREAD_COLOR) makes of each, RGB
+    order; one with a damaged ancillary chunk, which decodes with a warning."""
+    import io
+    import zlib
+
+    import cv2
+    from PIL import Image, PngImagePlugin
+    os.makedirs(out_dir, exist_ok=True)
+    # scikit-image's photographs carry the "known incorrect" sRGB profile that
+    # libpng warns about: one case keeps it, the others are written without.
+    profiled = rgb
+    rgb = Image.fromarray(np.asarray(rgb))
+
+    def pil(im, **kw):
+        buf = io.BytesIO()
+        im.save(buf, 'PNG', **kw)
+        return buf.getvalue()
+
+    def cv(array):
+        ok, buf = cv2.imencode('.png', array)
+        assert ok
+        return buf.tobytes()
+
+    pixels = np.asarray(rgb)
+    wide = pixels.astype(np.uint16) * 257 + np.arange(pixels.size, dtype=np.uint16).reshape(pixels.shape) % 251
+    info = PngImagePlugin.PngInfo()
+    info.add_text('Comment', 'a text chunk whose checksum is broken below')
+    text = bytearray(pil(rgb, pnginfo=info))
+    at = text.index(b'tEXt') + 8  # a byte of the chunk's data: its CRC no longer matches
+    text[at] ^= 0x20
+    palette = rgb.convert('P', palette=Image.ADAPTIVE, colors=17)
+    cases = {
+        'rgb8.png': pil(rgb),
+        'rgb16.png': cv(wide[..., ::-1].copy()),
+        'gray1.png': pil(rgb.convert('1')),
+        'gray8.png': pil(rgb.convert('L')),
+        'gray16.png': cv(wide[..., 1].copy()),
+        'palette_trns.png': pil(palette, transparency=3),
+        'rgba.png': pil(rgb.convert('RGBA').point(lambda v: v // 2 + 10)),
+        'gray_alpha.png': pil(rgb.convert('LA')),
+        'bad_text_crc.png': bytes(text),
+        'bad_iccp.png': pil(profiled, icc_profile=profiled.info['icc_profile']),
+    }
+    assert zlib.crc32(bytes(text)) != zlib.crc32(pil(rgb, pnginfo=info))
+    for name, data in cases.items():
+        with open(os.path.join(out_dir, name), 'wb') as f:
+            f.write(data)
+        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        np.save(os.path.join(out_dir, name[:-4] + '.decoded.npy'), np.ascontiguousarray(bgr[..., ::-1]))
+
+
 def make_image_cases(out_dir):
     """Photographs (scikit-image's data set) as JPEGs of varied and odd sizes, a
     grayscale one, a CMYK one, EXIF-rotated ones and a PNG named .JPEG, each with
@@ -431,6 +484,7 @@ def make_image_cases(out_dir):
         np.save(os.path.join(out_dir, stem + '.crop.npy'), crop)
         np.save(os.path.join(out_dir, stem + '.normalized.npy'), normed)
         np.save(os.path.join(out_dir, stem + '.square384.npy'), square_eval(data))
+    make_png_cases(os.path.join(out_dir, 'png'), photo('chelsea.png').crop((0, 0, 97, 61)))
     # Broken files, as real datasets hold them.
     broken = os.path.join(out_dir, 'broken')
     os.makedirs(broken, exist_ok=True)
