@@ -8,8 +8,10 @@ find_package(ZLIB REQUIRED)  # CRC-32 of zip records, PNG writing
 # the static libjpeg.a, which libturbojpeg0-dev does not install.
 find_path(HORNET_TURBOJPEG_INCLUDE_DIR turbojpeg.h REQUIRED)
 find_library(HORNET_TURBOJPEG_LIBRARY turbojpeg REQUIRED)
-# libpng, for PNG decoding whose warnings hornet reports itself.
-find_package(PNG REQUIRED)
+# libpng: PNG decoding whose warnings hornet reports itself (without it PNG
+# goes through OpenCV imgcodecs, when that is built).
+find_package(PNG)
+set(HORNET_WITH_LIBPNG ${PNG_FOUND})
 find_package(spdlog REQUIRED)
 find_package(yaml-cpp REQUIRED)
 

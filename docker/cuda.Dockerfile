@@ -10,7 +10,7 @@ ARG TORCH_VERSION=2.11.0
 ENV DEBIAN_FRONTEND=noninteractive TORCH_CUDA_ARCH_LIST=9.0
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build ccache pkg-config git python3 python3-venv \
-      libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libturbojpeg0-dev \
+      libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libturbojpeg0-dev libpng-dev \
       zlib1g-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev \
  && rm -rf /var/lib/apt/lists/*
 RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir "torch==${TORCH_VERSION}"

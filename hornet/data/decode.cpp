@@ -194,6 +194,7 @@ DecodedImage decode_image(std::string_view bytes, int scale_denom) {
   if (format == ImageFormat::kUnknown) throw DecodeError("not an image (unknown file signature)");
   // As torchvision's ImageFolder, GIF is not an image format of the datasets (and OpenCV cannot decode it).
   if (format == ImageFormat::kGif) throw DecodeError("GIF images are not supported; convert the file to PNG or JPEG");
+#ifdef HORNET_WITH_LIBPNG
   // PNG through libpng directly: its warnings become ours instead of stray stderr lines.
   if (format == ImageFormat::kPng) {
     auto png = decode_png(bytes);
@@ -203,6 +204,7 @@ DecodedImage decode_image(std::string_view bytes, int scale_denom) {
     out.warning = png.warning.empty() ? "" : "PNG: " + png.warning;
     return out;
   }
+#endif
 #ifdef HORNET_WITH_IMGCODECS
   // A failure is reported once, as our DecodeError naming the file; OpenCV's own log lines would repeat it.
   static const bool quiet = [] {

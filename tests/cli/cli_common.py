@@ -33,3 +33,27 @@ def make_toy(bin_dir, root, classes=3, per_class=16, val_per_class=5, size=32):
                         '--train-per-class', str(per_class), '--val-per-class', str(val_per_class), '--size',
                         str(size)], check=True, capture_output=True)
     return root
+
+
+def train_tiny_ema_run(bin_dir, work, data):
+    """One epoch of the tiny model with EMA on the 3-class toy `data`: returns
+    the config file and the run's last checkpoint (the evaluation tests' subject)."""
+    config = os.path.join(work, 'run.yaml')
+    with open(config, 'w') as f:
+        f.write(f"""model:
+  {TINY_MODEL}
+  num_classes: 3
+data:
+  train: {{root: {data}/train, batch_size: 4, workers: 1, pipeline: {{size: 32}}}}
+  val: {{root: {data}/val, batch_size: 4, workers: 1, pipeline: {{resize: 32, crop: 32}}}}
+optim: {{lr: 1.0e-3}}
+schedule: {{epochs: 1, warmup_epochs: 0}}
+ema: {{enabled: true, decay: 0.5}}
+runtime: {{threads: 1}}
+""")
+    run = os.path.join(work, 'run')
+    proc = subprocess.run([os.path.join(bin_dir, 'hornet-train'), config, '--work-dir', run], capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        sys.exit('training failed: ' + proc.stdout[-1500:] + proc.stderr[-1500:])
+    return config, os.path.join(run, 'last.pth')

@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_common import TINY_MODEL, Checks, make_toy  # noqa: E402
+from cli_common import Checks, make_toy, train_tiny_ema_run  # noqa: E402
 
 BIN, WORK = sys.argv[1], sys.argv[2]
 check = Checks()
@@ -26,24 +26,8 @@ check = Checks()
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
 data = make_toy(BIN, os.path.join(WORK, 'data'), per_class=8, val_per_class=2)
-config = os.path.join(WORK, 'run.yaml')
-with open(config, 'w') as f:
-    f.write(f"""model:
-  {TINY_MODEL}
-  num_classes: 3
-data:
-  train: {{root: {data}/train, batch_size: 4, workers: 1, pipeline: {{size: 32}}}}
-  val: {{root: {data}/val, batch_size: 4, workers: 1, pipeline: {{resize: 32, crop: 32}}}}
-optim: {{lr: 1.0e-3}}
-schedule: {{epochs: 1, warmup_epochs: 0}}
-ema: {{enabled: true, decay: 0.5}}
-runtime: {{threads: 1}}
-""")
-run = os.path.join(WORK, 'run')
-proc = subprocess.run([os.path.join(BIN, 'hornet-train'), config, '--work-dir', run], capture_output=True, text=True)
-if proc.returncode != 0:
-    sys.exit('training failed: ' + proc.stdout[-1500:] + proc.stderr[-1500:])
-checkpoint = os.path.join(run, 'last.pth')
+config, checkpoint = train_tiny_ema_run(BIN, WORK, data)
+run = os.path.dirname(checkpoint)
 
 
 def evaluate(data_path):

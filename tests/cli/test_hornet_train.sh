@@ -37,7 +37,8 @@ expect missing_config "nope.yaml" "$work/nope.yaml"
 expect tiny_dataset "the dataset's 8 images make no optimizer step of 16" "$cfg" "${data[@]}" \
   --set data.train.batch_size=16 --set optim.total_batch=16
 expect set_accumulation "optim.accumulation is derived" "$cfg" "${data[@]}" --set optim.accumulation=4
-expect uneven_world "cannot be split evenly over 3 devices" "$cfg" "${data[@]}" --dry-run --world-size 3
+out=$("$bin/hornet-train" "$cfg" "${data[@]}" --dry-run --world-size 3 2>&1) && fail "uneven_world: exited 0"
+grep -qF "cannot be split evenly over 3 devices" <<<"$out" || fail "uneven_world: expected the split error in: $out"
 expect dry_run_only "--world-size and --dataset-size apply only to --dry-run" "$cfg" "${data[@]}" --world-size 2
 expect restarts_alone "--max-restarts needs --nproc-per-node" "$cfg" "${data[@]}" --max-restarts 1
 expect fp16_on_cpu "fp16 autocast needs a CUDA device" "$cfg" "${data[@]}" --amp fp16

@@ -49,7 +49,7 @@ TEST_CASE("decode: equal to OpenCV's IMREAD_COLOR (gray, CMYK, EXIF, PNG named .
   CHECK(header.height == 389);
 }
 
-TEST_CASE("decode: PNG of every colour type and depth equals OpenCV's; libpng's warnings are returned",
+TEST_CASE("decode: PNG of every colour type and depth equals OpenCV's, with libpng's warnings returned",
           "[data][decode]") {
   const std::string dir = images() + "png/";
   for (const std::string name : {"rgb8", "rgb16", "gray1", "gray8", "gray16", "palette_trns", "rgba", "gray_alpha",

@@ -13,7 +13,7 @@ TEST_CASE("json: strings are quoted with quotes, backslashes and control charact
   CHECK(io::json_string("caf\xc3\xa9") == "\"caf\xc3\xa9\"");  // UTF-8 passes through
 }
 
-TEST_CASE("json: numbers with fixed decimals; NaN and infinity as null", "[json]") {
+TEST_CASE("json: numbers with fixed decimals, NaN and infinity as null", "[json]") {
   CHECK(io::json_number(82.84, 2) == "82.84");
   CHECK(io::json_number(-0.5) == "-0.500000");
   CHECK(io::json_number(std::nan("")) == "null");

@@ -21,7 +21,7 @@ TEST_CASE("sha256: the published test vectors, fed whole and in pieces", "[sha25
   CHECK(h.hex_digest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
-TEST_CASE("sha256: a file hashes as its bytes; a missing file is named", "[sha256]") {
+TEST_CASE("sha256: a file hashes as its bytes, and a missing file is named", "[sha256]") {
   const auto path = (std::filesystem::temp_directory_path() / "hornet_sha256_test.bin").string();
   {
     std::ofstream out(path, std::ios::binary);
