@@ -33,4 +33,40 @@ void check_against_reference(const TensorFn& ours, const TensorFn& reference, co
   }
 }
 
+void gradcheck(const TensorFn& f, const std::vector<torch::Tensor>& inputs, double step, double tolerance) {
+  std::vector<torch::Tensor> leaves;
+  for (const auto& t : inputs) {
+    REQUIRE((!t.defined() || t.scalar_type() == torch::kFloat64));
+    leaves.push_back(t.defined() ? t.detach().clone().requires_grad_(true) : t);
+  }
+  const auto r = torch::randn(f(leaves).sizes(), torch::kFloat64);
+  (f(leaves) * r).sum().backward();
+  torch::NoGradGuard no_grad;
+  for (size_t k = 0; k < leaves.size(); ++k) {
+    if (!leaves[k].defined()) continue;
+    INFO("input " << k);
+    // Elements in row-major order; each probe is laid out (strided) as the input was.
+    const auto base = leaves[k].detach().contiguous();
+    auto flat = base.view(-1);
+    const auto format = leaves[k].is_contiguous() ? torch::MemoryFormat::Contiguous
+                                                  : leaves[k].suggest_memory_format();
+    const auto value_at = [&](int64_t i, double v) {
+      flat[i] = v;
+      auto probe = leaves;
+      probe[k] = base.contiguous(format).clone(format);
+      return (f(probe) * r).sum().item<double>();
+    };
+    const auto numeric = torch::empty({flat.numel()}, torch::kFloat64);
+    for (int64_t i = 0; i < flat.numel(); ++i) {
+      const double v = flat[i].item<double>();
+      const double up = value_at(i, v + step), down = value_at(i, v - step);
+      flat[i] = v;
+      numeric[i] = (up - down) / (2 * step);
+    }
+    const auto analytic = leaves[k].grad().contiguous().view(-1);
+    const double scale = std::max(1e-12, analytic.abs().max().item<double>());
+    CHECK((analytic - numeric.view_as(analytic)).abs().max().item<double>() < tolerance * scale);
+  }
+}
+
 }  // namespace hornet::test

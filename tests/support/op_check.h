@@ -21,4 +21,11 @@ using TensorFn = std::function<torch::Tensor(const std::vector<torch::Tensor>&)>
 void check_against_reference(const TensorFn& ours, const TensorFn& reference, const std::vector<torch::Tensor>& inputs,
                              double tolerance);
 
+/// Gradient check in double precision: for a fixed random cotangent r, the
+/// gradient of sum(f(inputs) * r) by backward against central differences
+/// (step `step`) of every element of every defined input. CHECKs that the worst
+/// absolute difference is below `tolerance` times the largest gradient.
+void gradcheck(const TensorFn& f, const std::vector<torch::Tensor>& inputs, double step = 1e-6,
+               double tolerance = 1e-6);
+
 }  // namespace hornet::test

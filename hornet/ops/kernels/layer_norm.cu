@@ -1,0 +1,116 @@
+// The channels-first LayerNorm on CUDA: one thread per spatial position walks
+// its channels (for NCHW, neighbouring threads read neighbouring positions, so
+// every channel's load is coalesced), and one block per channel sums the
+// weight and bias gradients in a fixed order. The arithmetic is
+// layer_norm_math.h's, which the CPU twin runs too.
+#include "hornet/ops/kernels/layer_norm_cuda.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+namespace hornet::ops::kernels {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+template <typename T>
+__global__ void forward_kernel(const T* x, const float* w, const float* b, T* y, float* mean, float* rstd,
+                               ChannelLayout l, float eps) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= l.n * l.hw) return;
+  const int64_t at = l.offset(i / l.hw, i % l.hw);
+  float m, r;
+  ln_position_stats<float>(x + at, l.c, l.stride_c, eps, m, r);
+  ln_position_forward<float>(x + at, w, b, y + at, l.c, l.stride_c, m, r);
+  mean[i] = m;
+  rstd[i] = r;
+}
+
+template <typename T>
+__global__ void backward_input_kernel(const T* x, const T* dy, const float* w, const float* mean, const float* rstd,
+                                      T* dx, ChannelLayout l) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= l.n * l.hw) return;
+  const int64_t at = l.offset(i / l.hw, i % l.hw);
+  ln_position_backward<float>(x + at, dy + at, w, dx + at, l.c, l.stride_c, mean[i], rstd[i]);
+}
+
+// Block k sums channel k over every position; a tree in shared memory keeps the order fixed.
+template <typename T>
+__global__ void backward_param_kernel(const T* x, const T* dy, const float* mean, const float* rstd, float* dw,
+                                      float* db, ChannelLayout l) {
+  __shared__ float sw[kThreads], sb[kThreads];
+  const int64_t k = blockIdx.x;
+  float acc_w = 0.0f, acc_b = 0.0f;
+  for (int64_t i = threadIdx.x; i < l.n * l.hw; i += blockDim.x) {
+    const int64_t at = l.offset(i / l.hw, i % l.hw) + k * l.stride_c;
+    ln_param_grad_term<float>(x[at], dy[at], mean[i], rstd[i], acc_w, acc_b);
+  }
+  sw[threadIdx.x] = acc_w;
+  sb[threadIdx.x] = acc_b;
+  __syncthreads();
+  for (int half = kThreads / 2; half > 0; half /= 2) {
+    if (static_cast<int>(threadIdx.x) < half) {
+      sw[threadIdx.x] += sw[threadIdx.x + half];
+      sb[threadIdx.x] += sb[threadIdx.x + half];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    dw[k] = sw[0];
+    db[k] = sb[0];
+  }
+}
+
+unsigned blocks_for(int64_t count) { return static_cast<unsigned>((count + kThreads - 1) / kThreads); }
+
+template <typename T>
+int forward_as(const void* x, const float* w, const float* b, void* y, float* mean, float* rstd,
+               const ChannelLayout& l, float eps, cudaStream_t stream) {
+  if (l.n * l.hw == 0) return 0;
+  forward_kernel<T><<<blocks_for(l.n * l.hw), kThreads, 0, stream>>>(static_cast<const T*>(x), w, b,
+                                                                     static_cast<T*>(y), mean, rstd, l, eps);
+  return static_cast<int>(cudaGetLastError());
+}
+
+template <typename T>
+int backward_as(const void* x, const void* dy, const float* w, const float* mean, const float* rstd, void* dx,
+                float* dw, float* db, const ChannelLayout& l, cudaStream_t stream) {
+  if (l.n * l.hw == 0) return 0;
+  backward_input_kernel<T><<<blocks_for(l.n * l.hw), kThreads, 0, stream>>>(
+      static_cast<const T*>(x), static_cast<const T*>(dy), w, mean, rstd, static_cast<T*>(dx), l);
+  if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return static_cast<int>(e);
+  backward_param_kernel<T><<<static_cast<unsigned>(l.c), kThreads, 0, stream>>>(
+      static_cast<const T*>(x), static_cast<const T*>(dy), mean, rstd, dw, db, l);
+  return static_cast<int>(cudaGetLastError());
+}
+
+}  // namespace
+
+int layer_norm_forward_cuda(DType dtype, const void* x, const float* weight, const float* bias, void* y, float* mean,
+                            float* rstd, const ChannelLayout& layout, float eps, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+  switch (dtype) {
+    case DType::kFloat32: return forward_as<float>(x, weight, bias, y, mean, rstd, layout, eps, s);
+    case DType::kBFloat16: return forward_as<__nv_bfloat16>(x, weight, bias, y, mean, rstd, layout, eps, s);
+    case DType::kFloat16: return forward_as<__half>(x, weight, bias, y, mean, rstd, layout, eps, s);
+  }
+  return static_cast<int>(cudaErrorInvalidValue);
+}
+
+int layer_norm_backward_cuda(DType dtype, const void* x, const void* dy, const float* weight, const float* mean,
+                             const float* rstd, void* dx, float* dweight, float* dbias, const ChannelLayout& layout,
+                             void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+  switch (dtype) {
+    case DType::kFloat32: return backward_as<float>(x, dy, weight, mean, rstd, dx, dweight, dbias, layout, s);
+    case DType::kBFloat16:
+      return backward_as<__nv_bfloat16>(x, dy, weight, mean, rstd, dx, dweight, dbias, layout, s);
+    case DType::kFloat16: return backward_as<__half>(x, dy, weight, mean, rstd, dx, dweight, dbias, layout, s);
+  }
+  return static_cast<int>(cudaErrorInvalidValue);
+}
+
+}  // namespace hornet::ops::kernels
