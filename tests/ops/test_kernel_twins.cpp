@@ -2,11 +2,14 @@
 // (hornet/ops/kernels/*_math.h) checked against the composite LibTorch
 // formulas, forward and backward, on odd sizes and both memory formats, and
 // by central differences in double precision.
+#include "hornet/ops/kernels/gating_twin.h"
 #include "hornet/ops/kernels/layer_norm_twin.h"
 #include "support/op_check.h"
 
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
+
+#include <numeric>
 
 namespace {
 
@@ -19,7 +22,68 @@ torch::Tensor layer_norm_formula(const torch::Tensor& x, const torch::Tensor& w,
   return w.view({-1, 1, 1}) * (x - u) / torch::sqrt(s + eps) + b.view({-1, 1, 1});
 }
 
+// gnConv's gating chain as the model's composite path computes it.
+torch::Tensor gating_formula(const std::vector<torch::Tensor>& in, const std::vector<int64_t>& dims, double scale) {
+  const auto gates = (in[1] * scale).split_with_sizes(dims, 1);
+  auto y = in[0] * gates[0];
+  const size_t steps = dims.size() - 1;
+  for (size_t i = 0; i < steps; ++i) y = torch::conv2d(y, in[2 + i], in[2 + steps + i]) * gates[i + 1];
+  return y;
+}
+
+// Inputs of a gating chain: pwa as the first channels of proj_in's output (a
+// slice, as in the model), mixed, then the projections' weights and biases.
+std::vector<torch::Tensor> gating_inputs(int64_t n, const std::vector<int64_t>& dims, int64_t h, int64_t w,
+                                         torch::Dtype dtype, bool channels_last) {
+  const int64_t total = std::accumulate(dims.begin(), dims.end(), int64_t{0});
+  const auto format = channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+  const auto opts = torch::TensorOptions().dtype(dtype);
+  const auto fused = torch::randn({n, dims[0] + total, h, w}, opts).contiguous(format);
+  std::vector<torch::Tensor> in{fused.narrow(1, 0, dims[0]), torch::randn({n, total, h, w}, opts).contiguous(format)};
+  for (size_t i = 0; i + 1 < dims.size(); ++i) in.push_back(0.3 * torch::randn({dims[i + 1], dims[i], 1, 1}, opts));
+  for (size_t i = 0; i + 1 < dims.size(); ++i) in.push_back(0.1 * torch::randn({dims[i + 1]}, opts));
+  return in;
+}
+
+hornet::test::TensorFn gating_twin(const std::vector<int64_t>& dims, double scale) {
+  return [dims, scale](const std::vector<torch::Tensor>& in) {
+    const size_t steps = dims.size() - 1;
+    const std::vector<torch::Tensor> weights(in.begin() + 2, in.begin() + 2 + static_cast<int64_t>(steps));
+    const std::vector<torch::Tensor> biases(in.begin() + 2 + static_cast<int64_t>(steps), in.end());
+    return hornet::ops::kernels::gnconv_gating_twin(in[0], in[1], weights, biases, dims, scale);
+  };
+}
+
 }  // namespace
+
+TEST_CASE("kernel twins: gnConv gating chain equals the composite path, every order, both memory formats",
+          "[twins]") {
+  // HorNet's split of a stage's channels by order (dim / 2^(order-1), ..., dim), on odd spatial sizes.
+  for (const auto& dims : std::vector<std::vector<int64_t>>{{8}, {4, 8}, {6, 12, 24}, {2, 4, 8, 16, 32}}) {
+    for (const bool channels_last : {false, true}) {
+      INFO("dims " << c10::IntArrayRef(dims) << (channels_last ? " channels-last" : " NCHW"));
+      torch::manual_seed(static_cast<uint64_t>(dims.size()));
+      const double scale = 1.0 / 3.0;
+      const auto in = gating_inputs(2, dims, 5, 7, torch::kFloat32, channels_last);
+      hornet::test::check_against_reference(
+          gating_twin(dims, scale), [&](const std::vector<torch::Tensor>& x) { return gating_formula(x, dims, scale); },
+          in, 1e-5);
+      // pwa as the model passes it, a channel slice of proj_in's output (the check above uses copies).
+      REQUIRE_FALSE(in[0].is_contiguous(channels_last ? torch::MemoryFormat::ChannelsLast
+                                                      : torch::MemoryFormat::Contiguous));
+      CHECK(hornet::test::max_rel_diff(gating_twin(dims, scale)(in), gating_formula(in, dims, scale)) < 1e-6);
+    }
+  }
+}
+
+TEST_CASE("kernel twins: gnConv gating chain gradients by central differences in double", "[twins]") {
+  for (const bool channels_last : {false, true}) {
+    INFO((channels_last ? "channels-last" : "NCHW"));
+    torch::manual_seed(5);
+    const std::vector<int64_t> dims{2, 4};
+    hornet::test::gradcheck(gating_twin(dims, 0.5), gating_inputs(1, dims, 3, 5, torch::kFloat64, channels_last));
+  }
+}
 
 TEST_CASE("kernel twins: channels-first LayerNorm equals the formula, NCHW and channels-last", "[twins]") {
   const TensorFn twin = [](const std::vector<torch::Tensor>& in) {

@@ -1,6 +1,7 @@
 #include "hornet/ops/kernels/layer_norm_twin.h"
 
 #include "hornet/ops/kernels/layer_norm_math.h"
+#include "hornet/ops/kernels/tensor_layout.h"
 
 #include <ATen/Dispatch.h>
 #include <torch/autograd.h>
@@ -10,32 +11,13 @@ namespace hornet::ops::kernels {
 
 namespace {
 
-// The tensor's layout with H and W as one position index; NCHW and
-// channels-last both qualify, anything else is made contiguous first.
-at::Tensor dense_nchw_or_nhwc(const at::Tensor& t) {
-  const bool flat = t.stride(2) == t.size(3) * t.stride(3);
-  if (flat && (t.is_contiguous() || t.is_contiguous(at::MemoryFormat::ChannelsLast))) return t;
-  return t.contiguous(t.suggest_memory_format());
-}
-
-ChannelLayout layout_of(const at::Tensor& t) {
-  ChannelLayout l;
-  l.n = t.size(0);
-  l.c = t.size(1);
-  l.hw = t.size(2) * t.size(3);
-  l.stride_n = t.stride(0);
-  l.stride_c = t.stride(1);
-  l.stride_pos = t.stride(3);
-  return l;
-}
-
 class TwinFunction : public torch::autograd::Function<TwinFunction> {
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& input, const at::Tensor& weight,
                             const at::Tensor& bias, double eps) {
-    const auto x = dense_nchw_or_nhwc(input);
+    const auto x = input.contiguous(input.suggest_memory_format());  // dense: y and dy share its layout
     const auto w = weight.to(x.scalar_type()).contiguous(), b = bias.to(x.scalar_type()).contiguous();
-    const auto l = layout_of(x);
+    const auto l = channel_layout(x);
     auto y = at::empty_strided(x.sizes(), x.strides(), x.options());
     auto mean = at::empty({l.n * l.hw}, x.options());
     auto rstd = at::empty({l.n * l.hw}, x.options());
@@ -66,7 +48,7 @@ class TwinFunction : public torch::autograd::Function<TwinFunction> {
     const auto& rstd = saved[3];
     // dy in x's layout, so that one position index addresses both.
     const auto dy = at::empty_strided(x.sizes(), x.strides(), x.options()).copy_(grads[0]);
-    const auto l = layout_of(x);
+    const auto l = channel_layout(x);
     auto dx = at::empty_strided(x.sizes(), x.strides(), x.options());
     auto dw = at::empty({l.c}, x.options());
     auto db = at::empty({l.c}, x.options());
