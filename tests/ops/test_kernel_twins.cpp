@@ -3,6 +3,7 @@
 // formulas, forward and backward, on odd sizes and both memory formats, and
 // by central differences in double precision.
 #include "hornet/ops/kernels/gating_twin.h"
+#include "hornet/ops/kernels/global_filter_twin.h"
 #include "hornet/ops/kernels/layer_norm_twin.h"
 #include "support/op_check.h"
 
@@ -118,5 +119,63 @@ TEST_CASE("kernel twins: channels-first LayerNorm gradients by central differenc
     if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     const auto w = torch::randn({5}, torch::kFloat64), b = torch::randn({5}, torch::kFloat64);
     hornet::test::gradcheck(twin, {x, w, b});
+  }
+}
+
+namespace {
+
+// The GF filter's composite path: complex product of the spectrum with the weight.
+torch::Tensor spectrum_weight_formula(const std::vector<torch::Tensor>& in) {
+  return torch::view_as_real(torch::view_as_complex(in[0]) * torch::view_as_complex(in[1]));
+}
+
+// Interleave (channel 2k local, 2k + 1 global), then the channels-first LayerNorm.
+torch::Tensor interleaved_norm_formula(const std::vector<torch::Tensor>& in) {
+  const auto& local = in[0];
+  const auto mixed = torch::cat({local.unsqueeze(2), in[1].unsqueeze(2)}, 2)
+                         .reshape({local.size(0), 2 * local.size(1), local.size(2), local.size(3)});
+  return layer_norm_formula(mixed, in[2], in[3], 1e-6);
+}
+
+const hornet::test::TensorFn spectrum_weight = [](const std::vector<torch::Tensor>& in) {
+  return hornet::ops::kernels::spectrum_weight_twin(in[0], in[1]);
+};
+const hornet::test::TensorFn interleaved_norm = [](const std::vector<torch::Tensor>& in) {
+  return hornet::ops::kernels::interleaved_norm_twin(in[0], in[1], in[2], in[3], 1e-6);
+};
+
+}  // namespace
+
+TEST_CASE("kernel twins: GF spectrum weighting equals the complex product, 224 and 384 filter sizes", "[twins]") {
+  // rfft2 grids of the GF stages: (14, 8) and (7, 4) at 224, (24, 13) and (12, 7) at 384; 5 channels, batch 3.
+  for (const auto& grid : std::vector<std::pair<int64_t, int64_t>>{{14, 8}, {7, 4}, {24, 13}, {12, 7}}) {
+    INFO("grid " << grid.first << "x" << grid.second);
+    torch::manual_seed(grid.first);
+    const auto spectrum = torch::randn({3, 5, grid.first, grid.second, 2});
+    const auto weight = 0.02 * torch::randn({5, grid.first, grid.second, 2});
+    hornet::test::check_against_reference(spectrum_weight, spectrum_weight_formula, {spectrum, weight}, 1e-5);
+  }
+  torch::manual_seed(2);
+  hornet::test::gradcheck(spectrum_weight,
+                          {torch::randn({2, 3, 4, 3, 2}, torch::kFloat64), torch::randn({3, 4, 3, 2}, torch::kFloat64)});
+}
+
+TEST_CASE("kernel twins: GF interleave and post-norm equal cat, reshape and LayerNorm, both memory formats",
+          "[twins]") {
+  for (const bool channels_last : {false, true}) {
+    INFO((channels_last ? "channels-last" : "NCHW"));
+    const auto format = channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+    torch::manual_seed(3);
+    // 384's stage-3 size (24 x 24 positions, odd half-width 7) and an odd one.
+    for (const auto& shape : std::vector<std::vector<int64_t>>{{2, 7, 24, 24}, {3, 5, 5, 9}}) {
+      INFO("local/global " << c10::IntArrayRef(shape));
+      const auto local = torch::randn(shape).contiguous(format), global = torch::randn(shape).contiguous(format);
+      const auto w = torch::linspace(0.5, 1.5, 2 * shape[1]), b = torch::linspace(-0.2, 0.3, 2 * shape[1]);
+      hornet::test::check_against_reference(interleaved_norm, interleaved_norm_formula, {local, global, w, b}, 1e-5);
+    }
+    auto local = torch::randn({2, 3, 3, 3}, torch::kFloat64).contiguous(format);
+    auto global = torch::randn({2, 3, 3, 3}, torch::kFloat64).contiguous(format);
+    hornet::test::gradcheck(interleaved_norm, {local, global, torch::randn({6}, torch::kFloat64),
+                                               torch::randn({6}, torch::kFloat64)});
   }
 }

@@ -22,8 +22,9 @@ __global__ void forward_kernel(const T* x, const float* w, const float* b, T* y,
   if (i >= l.n * l.hw) return;
   const int64_t at = l.offset(i / l.hw, i % l.hw);
   float m, r;
-  ln_position_stats<float>(x + at, l.c, l.stride_c, eps, m, r);
-  ln_position_forward<float>(x + at, w, b, y + at, l.c, l.stride_c, m, r);
+  const StridedRow<const T> row{x + at, l.stride_c};
+  ln_position_stats<float>(row, l.c, eps, m, r);
+  ln_position_forward<float>(row, w, b, StridedRow<T>{y + at, l.stride_c}, l.c, m, r);
   mean[i] = m;
   rstd[i] = r;
 }
@@ -34,7 +35,8 @@ __global__ void backward_input_kernel(const T* x, const T* dy, const float* w, c
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= l.n * l.hw) return;
   const int64_t at = l.offset(i / l.hw, i % l.hw);
-  ln_position_backward<float>(x + at, dy + at, w, dx + at, l.c, l.stride_c, mean[i], rstd[i]);
+  ln_position_backward<float>(StridedRow<const T>{x + at, l.stride_c}, StridedRow<const T>{dy + at, l.stride_c}, w,
+                              StridedRow<T>{dx + at, l.stride_c}, l.c, mean[i], rstd[i]);
 }
 
 // Block k sums channel k over every position; a tree in shared memory keeps the order fixed.
@@ -46,7 +48,7 @@ __global__ void backward_param_kernel(const T* x, const T* dy, const float* mean
   float acc_w = 0.0f, acc_b = 0.0f;
   for (int64_t i = threadIdx.x; i < l.n * l.hw; i += blockDim.x) {
     const int64_t at = l.offset(i / l.hw, i % l.hw) + k * l.stride_c;
-    ln_param_grad_term<float>(x[at], dy[at], mean[i], rstd[i], acc_w, acc_b);
+    ln_param_grad_term<float>(static_cast<float>(x[at]), static_cast<float>(dy[at]), mean[i], rstd[i], acc_w, acc_b);
   }
   sw[threadIdx.x] = acc_w;
   sb[threadIdx.x] = acc_b;

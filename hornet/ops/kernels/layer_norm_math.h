@@ -1,7 +1,8 @@
 // The channels-first LayerNorm of one spatial position, as both the CUDA
 // kernels (layer_norm.cu) and their CPU twin (layer_norm_twin.cpp) compute it.
-// A position's C channels sit at x[k * stride], k < C: stride H*W for NCHW,
-// 1 for channels-last, so one code serves both memory formats.
+// A position's C channels are read through a row (StridedRow: x[k * stride],
+// stride H*W for NCHW, 1 for channels-last; InterleavedRow for the GF filter's
+// two halves), so one code serves every layout.
 //
 //   mean = sum(x) / C, var = sum((x - mean)^2) / C, rstd = 1 / sqrt(var + eps)
 //   y    = w * (x - mean) * rstd + b
@@ -18,51 +19,86 @@
 
 namespace hornet::ops::kernels {
 
-template <typename Acc, typename T>
-HORNET_HD void ln_position_stats(const T* x, int64_t c, int64_t stride, Acc eps, Acc& mean, Acc& rstd) {
+/// A position's channels at p[k * stride]: NCHW (stride H*W) or channels-last (1).
+template <typename T>
+struct StridedRow {
+  T* p;
+  int64_t stride;
+  template <typename Acc>
+  HORNET_HD Acc load(int64_t k) const {
+    return static_cast<Acc>(p[k * stride]);
+  }
+  template <typename Acc>
+  HORNET_HD void store(int64_t k, Acc v) const {
+    p[k * stride] = static_cast<T>(v);
+  }
+};
+
+/// Channels 2k from `even` and 2k + 1 from `odd` (the GF filter's local and
+/// global halves, interleaved), each with its own stride and type.
+template <typename E, typename O>
+struct InterleavedRow {
+  E* even;
+  O* odd;
+  int64_t stride_even, stride_odd;
+  template <typename Acc>
+  HORNET_HD Acc load(int64_t k) const {
+    return (k & 1) ? static_cast<Acc>(odd[(k >> 1) * stride_odd]) : static_cast<Acc>(even[(k >> 1) * stride_even]);
+  }
+  template <typename Acc>
+  HORNET_HD void store(int64_t k, Acc v) const {
+    if (k & 1) {
+      odd[(k >> 1) * stride_odd] = static_cast<O>(v);
+    } else {
+      even[(k >> 1) * stride_even] = static_cast<E>(v);
+    }
+  }
+};
+
+template <typename Acc, typename Row>
+HORNET_HD void ln_position_stats(const Row& x, int64_t c, Acc eps, Acc& mean, Acc& rstd) {
   Acc sum = 0;
-  for (int64_t k = 0; k < c; ++k) sum += static_cast<Acc>(x[k * stride]);
+  for (int64_t k = 0; k < c; ++k) sum += x.template load<Acc>(k);
   mean = sum / static_cast<Acc>(c);
   Acc var = 0;
   for (int64_t k = 0; k < c; ++k) {
-    const Acc d = static_cast<Acc>(x[k * stride]) - mean;
+    const Acc d = x.template load<Acc>(k) - mean;
     var += d * d;
   }
   rstd = hd_rsqrt(var / static_cast<Acc>(c) + eps);
 }
 
-template <typename Acc, typename T, typename W>
-HORNET_HD void ln_position_forward(const T* x, const W* w, const W* b, T* y, int64_t c, int64_t stride, Acc mean,
+template <typename Acc, typename XRow, typename W, typename YRow>
+HORNET_HD void ln_position_forward(const XRow& x, const W* w, const W* b, const YRow& y, int64_t c, Acc mean,
                                    Acc rstd) {
   for (int64_t k = 0; k < c; ++k) {
-    const Acc xhat = (static_cast<Acc>(x[k * stride]) - mean) * rstd;
-    y[k * stride] = static_cast<T>(static_cast<Acc>(w[k]) * xhat + static_cast<Acc>(b[k]));
+    const Acc xhat = (x.template load<Acc>(k) - mean) * rstd;
+    y.store(k, static_cast<Acc>(w[k]) * xhat + static_cast<Acc>(b[k]));
   }
 }
 
-template <typename Acc, typename T, typename W>
-HORNET_HD void ln_position_backward(const T* x, const T* dy, const W* w, T* dx, int64_t c, int64_t stride, Acc mean,
+template <typename Acc, typename XRow, typename GRow, typename W, typename DRow>
+HORNET_HD void ln_position_backward(const XRow& x, const GRow& dy, const W* w, const DRow& dx, int64_t c, Acc mean,
                                     Acc rstd) {
   Acc sum_g = 0, sum_gx = 0;
   for (int64_t k = 0; k < c; ++k) {
-    const Acc g = static_cast<Acc>(dy[k * stride]) * static_cast<Acc>(w[k]);
+    const Acc g = dy.template load<Acc>(k) * static_cast<Acc>(w[k]);
     sum_g += g;
-    sum_gx += g * (static_cast<Acc>(x[k * stride]) - mean) * rstd;
+    sum_gx += g * (x.template load<Acc>(k) - mean) * rstd;
   }
   const Acc inv_c = Acc(1) / static_cast<Acc>(c);
   for (int64_t k = 0; k < c; ++k) {
-    const Acc g = static_cast<Acc>(dy[k * stride]) * static_cast<Acc>(w[k]);
-    const Acc xhat = (static_cast<Acc>(x[k * stride]) - mean) * rstd;
-    dx[k * stride] = static_cast<T>(rstd * (g - sum_g * inv_c - xhat * sum_gx * inv_c));
+    const Acc g = dy.template load<Acc>(k) * static_cast<Acc>(w[k]);
+    const Acc xhat = (x.template load<Acc>(k) - mean) * rstd;
+    dx.store(k, rstd * (g - sum_g * inv_c - xhat * sum_gx * inv_c));
   }
 }
 
 /// One position's contribution to channel k's weight and bias gradients.
-template <typename Acc, typename T>
-HORNET_HD void ln_param_grad_term(T x, T dy, Acc mean, Acc rstd, Acc& dw, Acc& db) {
-  const Acc g = static_cast<Acc>(dy);
-  dw += g * (static_cast<Acc>(x) - mean) * rstd;
-  db += g;
+template <typename Acc>
+HORNET_HD void ln_param_grad_term(Acc x, Acc dy, Acc mean, Acc rstd, Acc& dw, Acc& db) {
+  dw += dy * (x - mean) * rstd;
+  db += dy;
 }
 
 /// Where a tensor [N, C, H, W] keeps its elements, H and W flattened into one

@@ -27,9 +27,10 @@ class TwinFunction : public torch::autograd::Function<TwinFunction> {
       for (int64_t i = 0; i < l.n * l.hw; ++i) {  // one kernel thread each
         const int64_t at = l.offset(i / l.hw, i % l.hw);
         scalar_t m, r;
-        ln_position_stats<scalar_t>(xp + at, l.c, l.stride_c, static_cast<scalar_t>(eps), m, r);
-        ln_position_forward<scalar_t>(xp + at, w.data_ptr<scalar_t>(), b.data_ptr<scalar_t>(), yp + at, l.c,
-                                      l.stride_c, m, r);
+        const StridedRow<const scalar_t> row{xp + at, l.stride_c};
+        ln_position_stats<scalar_t>(row, l.c, static_cast<scalar_t>(eps), m, r);
+        ln_position_forward<scalar_t>(row, w.data_ptr<scalar_t>(), b.data_ptr<scalar_t>(),
+                                      StridedRow<scalar_t>{yp + at, l.stride_c}, l.c, m, r);
         mean.data_ptr<scalar_t>()[i] = m;
         rstd.data_ptr<scalar_t>()[i] = r;
       }
@@ -59,8 +60,10 @@ class TwinFunction : public torch::autograd::Function<TwinFunction> {
       const auto* rp = rstd.data_ptr<scalar_t>();
       for (int64_t i = 0; i < l.n * l.hw; ++i) {
         const int64_t at = l.offset(i / l.hw, i % l.hw);
-        ln_position_backward<scalar_t>(xp + at, gp + at, w.data_ptr<scalar_t>(), dx.data_ptr<scalar_t>() + at, l.c,
-                                       l.stride_c, mp[i], rp[i]);
+        ln_position_backward<scalar_t>(StridedRow<const scalar_t>{xp + at, l.stride_c},
+                                       StridedRow<const scalar_t>{gp + at, l.stride_c}, w.data_ptr<scalar_t>(),
+                                       StridedRow<scalar_t>{dx.data_ptr<scalar_t>() + at, l.stride_c}, l.c, mp[i],
+                                       rp[i]);
       }
       for (int64_t k = 0; k < l.c; ++k) {  // one kernel block each
         scalar_t acc_w = 0, acc_b = 0;

@@ -1,0 +1,195 @@
+// The GF filter on CUDA around cuFFT: the complex weighting of the spectrum
+// (one thread per frequency and channel; the weight gradient sums the batch
+// in a fixed order), and the interleave of the local and global halves fused
+// with the post-norm (one thread per position, as the LayerNorm kernels).
+// Arithmetic from global_filter_math.h and layer_norm_math.h, which the CPU
+// twin runs too.
+#include "hornet/ops/kernels/global_filter_cuda.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+namespace hornet::ops::kernels {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+unsigned blocks_for(int64_t count) { return static_cast<unsigned>((count + kThreads - 1) / kThreads); }
+
+__global__ void weight_forward_kernel(const float* s, const float* w, float* out, SpectrumShape sh) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;  // over N * C * F
+  if (i >= sh.n * sh.c * sh.f) return;
+  const int64_t wi = i % (sh.c * sh.f);
+  complex_mul<float>(s[2 * i], s[2 * i + 1], w[2 * wi], w[2 * wi + 1], out[2 * i], out[2 * i + 1]);
+}
+
+__global__ void weight_backward_input_kernel(const float* w, const float* g, float* ds, SpectrumShape sh) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= sh.n * sh.c * sh.f) return;
+  const int64_t wi = i % (sh.c * sh.f);
+  complex_mul_conj<float>(g[2 * i], g[2 * i + 1], w[2 * wi], w[2 * wi + 1], ds[2 * i], ds[2 * i + 1]);
+}
+
+__global__ void weight_backward_weight_kernel(const float* s, const float* g, float* dw, SpectrumShape sh) {
+  const int64_t wi = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;  // over C * F
+  if (wi >= sh.c * sh.f) return;
+  float acc_r = 0.0f, acc_i = 0.0f;
+  for (int64_t n = 0; n < sh.n; ++n) {
+    const int64_t i = n * sh.c * sh.f + wi;
+    float r, im;
+    complex_mul_conj<float>(g[2 * i], g[2 * i + 1], s[2 * i], s[2 * i + 1], r, im);
+    acc_r += r;
+    acc_i += im;
+  }
+  dw[2 * wi] = acc_r;
+  dw[2 * wi + 1] = acc_i;
+}
+
+template <typename T>
+__device__ InterleavedRow<const T, const float> input_row(const T* local, const float* global, const ChannelLayout& l,
+                                                          const ChannelLayout& g, int64_t i) {
+  const int64_t n = i / l.hw, pos = i % l.hw;
+  return {local + l.offset(n, pos), global + g.offset(n, pos), l.stride_c, g.stride_c};
+}
+
+template <typename T>
+__global__ void norm_forward_kernel(const T* local, const float* global, const float* w, const float* b, T* y,
+                                    float* mean, float* rstd, ChannelLayout l, ChannelLayout g, ChannelLayout ly,
+                                    float eps) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= ly.n * ly.hw) return;
+  const auto x = input_row(local, global, l, g, i);
+  float m, r;
+  ln_position_stats<float>(x, ly.c, eps, m, r);
+  ln_position_forward<float>(x, w, b, StridedRow<T>{y + ly.offset(i / ly.hw, i % ly.hw), ly.stride_c}, ly.c, m, r);
+  mean[i] = m;
+  rstd[i] = r;
+}
+
+template <typename T>
+__global__ void norm_backward_input_kernel(const T* local, const float* global, const T* dy, const float* w,
+                                           const float* mean, const float* rstd, T* dlocal, float* dglobal,
+                                           ChannelLayout l, ChannelLayout g, ChannelLayout ly) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= ly.n * ly.hw) return;
+  const int64_t n = i / ly.hw, pos = i % ly.hw;
+  const InterleavedRow<T, float> dx{dlocal + l.offset(n, pos), dglobal + g.offset(n, pos), l.stride_c, g.stride_c};
+  ln_position_backward<float>(input_row(local, global, l, g, i), StridedRow<const T>{dy + ly.offset(n, pos), ly.stride_c},
+                              w, dx, ly.c, mean[i], rstd[i]);
+}
+
+// Block j sums output channel j over every position; a tree in shared memory keeps the order fixed.
+template <typename T>
+__global__ void norm_backward_param_kernel(const T* local, const float* global, const T* dy, const float* mean,
+                                           const float* rstd, float* dw, float* db, ChannelLayout l, ChannelLayout g,
+                                           ChannelLayout ly) {
+  __shared__ float sw[kThreads], sb[kThreads];
+  const int64_t j = blockIdx.x;
+  float acc_w = 0.0f, acc_b = 0.0f;
+  for (int64_t i = threadIdx.x; i < ly.n * ly.hw; i += blockDim.x) {
+    const float x = input_row(local, global, l, g, i).template load<float>(j);
+    const float d = static_cast<float>(dy[ly.offset(i / ly.hw, i % ly.hw) + j * ly.stride_c]);
+    ln_param_grad_term<float>(x, d, mean[i], rstd[i], acc_w, acc_b);
+  }
+  sw[threadIdx.x] = acc_w;
+  sb[threadIdx.x] = acc_b;
+  __syncthreads();
+  for (int half = kThreads / 2; half > 0; half /= 2) {
+    if (static_cast<int>(threadIdx.x) < half) {
+      sw[threadIdx.x] += sw[threadIdx.x + half];
+      sb[threadIdx.x] += sb[threadIdx.x + half];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    dw[j] = sw[0];
+    db[j] = sb[0];
+  }
+}
+
+template <typename T>
+int norm_forward_as(const void* local, const float* global, const float* w, const float* b, void* y, float* mean,
+                    float* rstd, const ChannelLayout& l, const ChannelLayout& g, const ChannelLayout& ly, float eps,
+                    cudaStream_t stream) {
+  if (ly.n * ly.hw == 0) return 0;
+  norm_forward_kernel<T><<<blocks_for(ly.n * ly.hw), kThreads, 0, stream>>>(
+      static_cast<const T*>(local), global, w, b, static_cast<T*>(y), mean, rstd, l, g, ly, eps);
+  return static_cast<int>(cudaGetLastError());
+}
+
+template <typename T>
+int norm_backward_as(const void* local, const float* global, const void* dy, const float* w, const float* mean,
+                     const float* rstd, void* dlocal, float* dglobal, float* dw, float* db, const ChannelLayout& l,
+                     const ChannelLayout& g, const ChannelLayout& ly, cudaStream_t stream) {
+  if (ly.n * ly.hw == 0) return 0;
+  norm_backward_input_kernel<T><<<blocks_for(ly.n * ly.hw), kThreads, 0, stream>>>(
+      static_cast<const T*>(local), global, static_cast<const T*>(dy), w, mean, rstd, static_cast<T*>(dlocal), dglobal,
+      l, g, ly);
+  if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return static_cast<int>(e);
+  norm_backward_param_kernel<T><<<static_cast<unsigned>(ly.c), kThreads, 0, stream>>>(
+      static_cast<const T*>(local), global, static_cast<const T*>(dy), mean, rstd, dw, db, l, g, ly);
+  return static_cast<int>(cudaGetLastError());
+}
+
+}  // namespace
+
+int spectrum_weight_forward_cuda(const float* spectrum, const float* weight, float* out, const SpectrumShape& shape,
+                                 void* stream) {
+  if (shape.n * shape.c * shape.f == 0) return 0;
+  weight_forward_kernel<<<blocks_for(shape.n * shape.c * shape.f), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      spectrum, weight, out, shape);
+  return static_cast<int>(cudaGetLastError());
+}
+
+int spectrum_weight_backward_cuda(const float* spectrum, const float* weight, const float* dout, float* dspectrum,
+                                  float* dweight, const SpectrumShape& shape, void* stream) {
+  if (shape.n * shape.c * shape.f == 0) return 0;
+  const auto s = static_cast<cudaStream_t>(stream);
+  weight_backward_input_kernel<<<blocks_for(shape.n * shape.c * shape.f), kThreads, 0, s>>>(weight, dout, dspectrum,
+                                                                                            shape);
+  if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return static_cast<int>(e);
+  weight_backward_weight_kernel<<<blocks_for(shape.c * shape.f), kThreads, 0, s>>>(spectrum, dout, dweight, shape);
+  return static_cast<int>(cudaGetLastError());
+}
+
+int interleaved_norm_forward_cuda(DType dtype, const void* local, const float* global, const float* weight,
+                                  const float* bias, void* y, float* mean, float* rstd,
+                                  const ChannelLayout& local_layout, const ChannelLayout& global_layout,
+                                  const ChannelLayout& y_layout, float eps, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+  switch (dtype) {
+    case DType::kFloat32:
+      return norm_forward_as<float>(local, global, weight, bias, y, mean, rstd, local_layout, global_layout, y_layout,
+                                    eps, s);
+    case DType::kBFloat16:
+      return norm_forward_as<__nv_bfloat16>(local, global, weight, bias, y, mean, rstd, local_layout, global_layout,
+                                            y_layout, eps, s);
+    case DType::kFloat16:
+      return norm_forward_as<__half>(local, global, weight, bias, y, mean, rstd, local_layout, global_layout, y_layout,
+                                     eps, s);
+  }
+  return static_cast<int>(cudaErrorInvalidValue);
+}
+
+int interleaved_norm_backward_cuda(DType dtype, const void* local, const float* global, const void* dy,
+                                   const float* weight, const float* mean, const float* rstd, void* dlocal,
+                                   float* dglobal, float* dweight, float* dbias, const ChannelLayout& local_layout,
+                                   const ChannelLayout& global_layout, const ChannelLayout& y_layout, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+  switch (dtype) {
+    case DType::kFloat32:
+      return norm_backward_as<float>(local, global, dy, weight, mean, rstd, dlocal, dglobal, dweight, dbias,
+                                     local_layout, global_layout, y_layout, s);
+    case DType::kBFloat16:
+      return norm_backward_as<__nv_bfloat16>(local, global, dy, weight, mean, rstd, dlocal, dglobal, dweight, dbias,
+                                             local_layout, global_layout, y_layout, s);
+    case DType::kFloat16:
+      return norm_backward_as<__half>(local, global, dy, weight, mean, rstd, dlocal, dglobal, dweight, dbias,
+                                      local_layout, global_layout, y_layout, s);
+  }
+  return static_cast<int>(cudaErrorInvalidValue);
+}
+
+}  // namespace hornet::ops::kernels
