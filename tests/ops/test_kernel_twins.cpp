@@ -1,10 +1,9 @@
-// The CPU twins of hornet's CUDA kernels: the kernels' own arithmetic
-// (hornet/ops/kernels/*_math.h) checked against the composite LibTorch
-// formulas, forward and backward, on odd sizes and both memory formats, and
-// by central differences in double precision.
-#include "hornet/ops/kernels/gating_twin.h"
-#include "hornet/ops/kernels/global_filter_twin.h"
-#include "hornet/ops/kernels/layer_norm_twin.h"
+// hornet's fused gnConv ops on CPU tensors, i.e. the CUDA kernels' CPU twin:
+// the kernels' own arithmetic (hornet/ops/kernels/*_math.h) behind the same
+// autograd glue, checked against the composite LibTorch formulas, forward and
+// backward, on odd sizes and both memory formats, and by central differences
+// in double precision.
+#include "hornet/ops/kernels/fused_ops.h"
 #include "support/op_check.h"
 
 #include <catch2/catch.hpp>
@@ -51,7 +50,7 @@ hornet::test::TensorFn gating_twin(const std::vector<int64_t>& dims, double scal
     const size_t steps = dims.size() - 1;
     const std::vector<torch::Tensor> weights(in.begin() + 2, in.begin() + 2 + static_cast<int64_t>(steps));
     const std::vector<torch::Tensor> biases(in.begin() + 2 + static_cast<int64_t>(steps), in.end());
-    return hornet::ops::kernels::gnconv_gating_twin(in[0], in[1], weights, biases, dims, scale);
+    return hornet::ops::kernels::fused_gnconv_gating(in[0], in[1], weights, biases, dims, scale);
   };
 }
 
@@ -88,7 +87,7 @@ TEST_CASE("kernel twins: gnConv gating chain gradients by central differences in
 
 TEST_CASE("kernel twins: channels-first LayerNorm equals the formula, NCHW and channels-last", "[twins]") {
   const TensorFn twin = [](const std::vector<torch::Tensor>& in) {
-    return hornet::ops::kernels::layer_norm_channels_first_twin(in[0], in[1], in[2], 1e-6);
+    return hornet::ops::kernels::fused_layer_norm_channels_first(in[0], in[1], in[2], 1e-6);
   };
   const TensorFn formula = [](const std::vector<torch::Tensor>& in) {
     return layer_norm_formula(in[0], in[1], in[2], 1e-6);
@@ -110,7 +109,7 @@ TEST_CASE("kernel twins: channels-first LayerNorm equals the formula, NCHW and c
 
 TEST_CASE("kernel twins: channels-first LayerNorm gradients by central differences in double", "[twins]") {
   const TensorFn twin = [](const std::vector<torch::Tensor>& in) {
-    return hornet::ops::kernels::layer_norm_channels_first_twin(in[0], in[1], in[2], 1e-6);
+    return hornet::ops::kernels::fused_layer_norm_channels_first(in[0], in[1], in[2], 1e-6);
   };
   for (const bool channels_last : {false, true}) {
     INFO((channels_last ? "channels-last" : "NCHW"));
@@ -138,10 +137,10 @@ torch::Tensor interleaved_norm_formula(const std::vector<torch::Tensor>& in) {
 }
 
 const hornet::test::TensorFn spectrum_weight = [](const std::vector<torch::Tensor>& in) {
-  return hornet::ops::kernels::spectrum_weight_twin(in[0], in[1]);
+  return hornet::ops::kernels::fused_spectrum_weight(in[0], in[1]);
 };
 const hornet::test::TensorFn interleaved_norm = [](const std::vector<torch::Tensor>& in) {
-  return hornet::ops::kernels::interleaved_norm_twin(in[0], in[1], in[2], in[3], 1e-6);
+  return hornet::ops::kernels::fused_interleaved_norm(in[0], in[1], in[2], in[3], 1e-6);
 };
 
 }  // namespace

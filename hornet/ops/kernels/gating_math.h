@@ -1,5 +1,5 @@
 // gnConv's gating, per element, as both the CUDA kernels (gating.cu) and
-// their CPU twin (gating_twin.cpp) compute it. The depthwise (or GF) output
+// their CPU twin (cpu_launchers.cpp) compute it. The depthwise (or GF) output
 // `mixed` is scaled and split along channels into gates; each step multiplies
 // a projection's output by its gate:
 //   y_0 = pwa * (s * mixed[:, 0:d0]),  y_i = proj_i(y_{i-1}) * (s * mixed[:, o_i:o_i + d_i])

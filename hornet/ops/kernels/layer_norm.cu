@@ -3,7 +3,7 @@
 // every channel's load is coalesced), and one block per channel sums the
 // weight and bias gradients in a fixed order. The arithmetic is
 // layer_norm_math.h's, which the CPU twin runs too.
-#include "hornet/ops/kernels/layer_norm_cuda.h"
+#include "hornet/ops/kernels/launch.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -91,28 +91,35 @@ int backward_as(const void* x, const void* dy, const float* w, const float* mean
 
 }  // namespace
 
-int layer_norm_forward_cuda(DType dtype, const void* x, const float* weight, const float* bias, void* y, float* mean,
-                            float* rstd, const ChannelLayout& layout, float eps, void* stream) {
+int layer_norm_forward_cuda(DType dtype, const void* x, const void* weight, const void* bias, void* y, void* mean,
+                            void* rstd, const ChannelLayout& l, double eps, void* stream) {
   const auto s = static_cast<cudaStream_t>(stream);
+  const auto w = static_cast<const float*>(weight), b = static_cast<const float*>(bias);
+  const auto m = static_cast<float*>(mean), r = static_cast<float*>(rstd);
+  const auto e = static_cast<float>(eps);
   switch (dtype) {
-    case DType::kFloat32: return forward_as<float>(x, weight, bias, y, mean, rstd, layout, eps, s);
-    case DType::kBFloat16: return forward_as<__nv_bfloat16>(x, weight, bias, y, mean, rstd, layout, eps, s);
-    case DType::kFloat16: return forward_as<__half>(x, weight, bias, y, mean, rstd, layout, eps, s);
+    case DType::kFloat32: return forward_as<float>(x, w, b, y, m, r, l, e, s);
+    case DType::kBFloat16: return forward_as<__nv_bfloat16>(x, w, b, y, m, r, l, e, s);
+    case DType::kFloat16: return forward_as<__half>(x, w, b, y, m, r, l, e, s);
+    case DType::kFloat64: break;
   }
-  return static_cast<int>(cudaErrorInvalidValue);
+  return kUnsupported;
 }
 
-int layer_norm_backward_cuda(DType dtype, const void* x, const void* dy, const float* weight, const float* mean,
-                             const float* rstd, void* dx, float* dweight, float* dbias, const ChannelLayout& layout,
+int layer_norm_backward_cuda(DType dtype, const void* x, const void* dy, const void* weight, const void* mean,
+                             const void* rstd, void* dx, void* dweight, void* dbias, const ChannelLayout& l,
                              void* stream) {
   const auto s = static_cast<cudaStream_t>(stream);
+  const auto w = static_cast<const float*>(weight);
+  const auto m = static_cast<const float*>(mean), r = static_cast<const float*>(rstd);
+  const auto dw = static_cast<float*>(dweight), db = static_cast<float*>(dbias);
   switch (dtype) {
-    case DType::kFloat32: return backward_as<float>(x, dy, weight, mean, rstd, dx, dweight, dbias, layout, s);
-    case DType::kBFloat16:
-      return backward_as<__nv_bfloat16>(x, dy, weight, mean, rstd, dx, dweight, dbias, layout, s);
-    case DType::kFloat16: return backward_as<__half>(x, dy, weight, mean, rstd, dx, dweight, dbias, layout, s);
+    case DType::kFloat32: return backward_as<float>(x, dy, w, m, r, dx, dw, db, l, s);
+    case DType::kBFloat16: return backward_as<__nv_bfloat16>(x, dy, w, m, r, dx, dw, db, l, s);
+    case DType::kFloat16: return backward_as<__half>(x, dy, w, m, r, dx, dw, db, l, s);
+    case DType::kFloat64: break;
   }
-  return static_cast<int>(cudaErrorInvalidValue);
+  return kUnsupported;
 }
 
 }  // namespace hornet::ops::kernels

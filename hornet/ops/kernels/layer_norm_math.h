@@ -1,5 +1,5 @@
 // The channels-first LayerNorm of one spatial position, as both the CUDA
-// kernels (layer_norm.cu) and their CPU twin (layer_norm_twin.cpp) compute it.
+// kernels (layer_norm.cu) and their CPU twin (cpu_launchers.cpp) compute it.
 // A position's C channels are read through a row (StridedRow: x[k * stride],
 // stride H*W for NCHW, 1 for channels-last; InterleavedRow for the GF filter's
 // two halves), so one code serves every layout.

@@ -1,0 +1,36 @@
+// hornet's fused gnConv ops: autograd functions over the kernels of the
+// tensors' device (launch.h). On CUDA builds a CUDA tensor runs the CUDA
+// kernels; a CPU tensor runs their CPU twin (float32 and float64), which is
+// how the kernels' arithmetic is tested on machines without a GPU.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+namespace hornet::ops::kernels {
+
+/// Whether this build has fused kernels for `device` (the CPU twin always; CUDA in CUDA builds).
+bool fused_kernels_available(const c10::Device& device);
+
+/// x [N, C, H, W] (NCHW or channels-last), weight and bias [C] -> the
+/// channels-first LayerNorm, laid out as x.
+at::Tensor fused_layer_norm_channels_first(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                                           double eps);
+
+/// gnConv's gating chain y_0 = pwa * (s * g_0), y_i = proj_i(y_{i-1}) * (s * g_i) with g = split(mixed, dims):
+/// pwa [N, dims[0], H, W] (a channel slice is fine), mixed [N, sum(dims), H, W] (the depthwise or GF output
+/// before scaling), weights[i] [dims[i+1], dims[i], 1, 1] and biases[i] of the 1x1 projections (kept as matrix
+/// products). Returns the last y (proj_out's input).
+at::Tensor fused_gnconv_gating(const at::Tensor& pwa, const at::Tensor& mixed, const std::vector<at::Tensor>& weights,
+                               const std::vector<at::Tensor>& biases, const std::vector<int64_t>& dims, double scale);
+
+/// spectrum [N, C, Hf, Wf, 2] and weight [C, Hf, Wf, 2] as (real, imaginary) pairs -> their complex product.
+at::Tensor fused_spectrum_weight(const at::Tensor& spectrum, const at::Tensor& weight);
+
+/// local and global [N, c, H, W], weight and bias [2c] -> the channels-first LayerNorm of their interleave
+/// (channel 2k local k, 2k + 1 global k), [N, 2c, H, W] in local's memory format and both inputs' promoted type.
+at::Tensor fused_interleaved_norm(const at::Tensor& local, const at::Tensor& global, const at::Tensor& weight,
+                                  const at::Tensor& bias, double eps);
+
+}  // namespace hornet::ops::kernels
