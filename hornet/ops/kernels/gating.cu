@@ -4,6 +4,7 @@
 // gating_math.h, which the CPU twin runs too.
 #include "hornet/ops/kernels/gating_math.h"
 #include "hornet/ops/kernels/launch.h"
+#include "hornet/ops/kernels/launch_config.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -12,8 +13,6 @@
 namespace hornet::ops::kernels {
 
 namespace {
-
-constexpr int kThreads = 256;
 
 template <typename T>
 __global__ void gate_forward_kernel(const T* a, const T* mixed, T* y, ChannelLayout l, ChannelLayout m,
@@ -37,8 +36,6 @@ __global__ void gate_backward_kernel(const T* a, const T* mixed, const T* dy, T*
   da[grad.in_a] = static_cast<T>(d_a);
   dmixed[at.in_mixed] = static_cast<T>(d_mixed);
 }
-
-unsigned blocks_for(int64_t count) { return static_cast<unsigned>((count + kThreads - 1) / kThreads); }
 
 template <typename T>
 int forward_as(const void* a, const void* mixed, void* y, const ChannelLayout& l, const ChannelLayout& m,

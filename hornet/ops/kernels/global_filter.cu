@@ -5,6 +5,7 @@
 // Arithmetic from global_filter_math.h and layer_norm_math.h, which the CPU
 // twin runs too.
 #include "hornet/ops/kernels/launch.h"
+#include "hornet/ops/kernels/launch_config.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -13,10 +14,6 @@
 namespace hornet::ops::kernels {
 
 namespace {
-
-constexpr int kThreads = 256;
-
-unsigned blocks_for(int64_t count) { return static_cast<unsigned>((count + kThreads - 1) / kThreads); }
 
 __global__ void weight_forward_kernel(const float* s, const float* w, float* out, SpectrumShape sh) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;  // over N * C * F
@@ -85,7 +82,6 @@ template <typename T>
 __global__ void norm_backward_param_kernel(const T* local, const T* global, const T* dy, const float* mean,
                                            const float* rstd, float* dw, float* db, ChannelLayout l, ChannelLayout g,
                                            ChannelLayout ly) {
-  __shared__ float sw[kThreads], sb[kThreads];
   const int64_t j = blockIdx.x;
   float acc_w = 0.0f, acc_b = 0.0f;
   for (int64_t i = threadIdx.x; i < ly.n * ly.hw; i += blockDim.x) {
@@ -93,20 +89,7 @@ __global__ void norm_backward_param_kernel(const T* local, const T* global, cons
     const float d = static_cast<float>(dy[ly.offset(i / ly.hw, i % ly.hw) + j * ly.stride_c]);
     ln_param_grad_term<float>(x, d, mean[i], rstd[i], acc_w, acc_b);
   }
-  sw[threadIdx.x] = acc_w;
-  sb[threadIdx.x] = acc_b;
-  __syncthreads();
-  for (int half = kThreads / 2; half > 0; half /= 2) {
-    if (static_cast<int>(threadIdx.x) < half) {
-      sw[threadIdx.x] += sw[threadIdx.x + half];
-      sb[threadIdx.x] += sb[threadIdx.x + half];
-    }
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) {
-    dw[j] = sw[0];
-    db[j] = sb[0];
-  }
+  block_sum_pair(acc_w, acc_b, dw + j, db + j);
 }
 
 template <typename T>

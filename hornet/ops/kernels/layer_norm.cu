@@ -4,6 +4,7 @@
 // weight and bias gradients in a fixed order. The arithmetic is
 // layer_norm_math.h's, which the CPU twin runs too.
 #include "hornet/ops/kernels/launch.h"
+#include "hornet/ops/kernels/launch_config.cuh"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -12,8 +13,6 @@
 namespace hornet::ops::kernels {
 
 namespace {
-
-constexpr int kThreads = 256;
 
 template <typename T>
 __global__ void forward_kernel(const T* x, const float* w, const float* b, T* y, float* mean, float* rstd,
@@ -43,30 +42,14 @@ __global__ void backward_input_kernel(const T* x, const T* dy, const float* w, c
 template <typename T>
 __global__ void backward_param_kernel(const T* x, const T* dy, const float* mean, const float* rstd, float* dw,
                                       float* db, ChannelLayout l) {
-  __shared__ float sw[kThreads], sb[kThreads];
   const int64_t k = blockIdx.x;
   float acc_w = 0.0f, acc_b = 0.0f;
   for (int64_t i = threadIdx.x; i < l.n * l.hw; i += blockDim.x) {
     const int64_t at = l.offset(i / l.hw, i % l.hw) + k * l.stride_c;
     ln_param_grad_term<float>(static_cast<float>(x[at]), static_cast<float>(dy[at]), mean[i], rstd[i], acc_w, acc_b);
   }
-  sw[threadIdx.x] = acc_w;
-  sb[threadIdx.x] = acc_b;
-  __syncthreads();
-  for (int half = kThreads / 2; half > 0; half /= 2) {
-    if (static_cast<int>(threadIdx.x) < half) {
-      sw[threadIdx.x] += sw[threadIdx.x + half];
-      sb[threadIdx.x] += sb[threadIdx.x + half];
-    }
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) {
-    dw[k] = sw[0];
-    db[k] = sb[0];
-  }
+  block_sum_pair(acc_w, acc_b, dw + k, db + k);
 }
-
-unsigned blocks_for(int64_t count) { return static_cast<unsigned>((count + kThreads - 1) / kThreads); }
 
 template <typename T>
 int forward_as(const void* x, const float* w, const float* b, void* y, float* mean, float* rstd,
