@@ -203,6 +203,7 @@ ExperimentConfig parse_experiment(const Config& config) {
   e.runtime.device = rt.get<std::string>("device", e.runtime.device);
   e.runtime.threads = static_cast<int>(rt.get<int64_t>("threads", e.runtime.threads));
   e.runtime.amp = rt.get<std::string>("amp", e.runtime.amp);
+  e.runtime.fused_kernels = rt.get<std::string>("fused_kernels", e.runtime.fused_kernels);
   e.runtime.log_interval = rt.get<int64_t>("log_interval", e.runtime.log_interval);
   e.runtime.val_interval = rt.get<int64_t>("val_interval", e.runtime.val_interval);
   e.runtime.checkpoint_interval = rt.get<int64_t>("checkpoint_interval", e.runtime.checkpoint_interval);
@@ -250,6 +251,9 @@ ExperimentConfig parse_experiment(const Config& config) {
   if (!(e.ema.decay > 0 && e.ema.decay < 1)) bad("ema.decay", "must lie in (0, 1)");
   if (e.runtime.amp != "off" && e.runtime.amp != "bf16" && e.runtime.amp != "fp16") {
     bad("runtime.amp", "must be off, bf16 or fp16, got '" + e.runtime.amp + "'");
+  }
+  if (e.runtime.fused_kernels != "auto" && e.runtime.fused_kernels != "off" && e.runtime.fused_kernels != "always") {
+    bad("runtime.fused_kernels", "must be auto, off or always, got '" + e.runtime.fused_kernels + "'");
   }
   if (e.runtime.device != "cpu" && e.runtime.device.rfind("cuda", 0) != 0) {
     bad("runtime.device", "must be cpu or cuda[:N], got '" + e.runtime.device + "'");

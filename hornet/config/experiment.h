@@ -101,6 +101,9 @@ struct RuntimeConfig {
   std::string device = "cpu";
   int threads = 0;            ///< intra-op threads; 0: one per core
   std::string amp = "off";    ///< off, bf16 or fp16
+  /// The fused gnConv kernels: auto (on CUDA when built), off, or always (the
+  /// CPU twin too: slow, for checking the wiring).
+  std::string fused_kernels = "auto";
   int64_t log_interval = 10;  ///< iterations between log lines
   int64_t val_interval = 1;   ///< epochs between validations (0: never)
   int64_t checkpoint_interval = 1;  ///< epochs between checkpoints

@@ -10,6 +10,7 @@
 #include "hornet/io/npy.h"
 #include "hornet/models/checkpoint.h"
 #include "hornet/ops/autocast.h"
+#include "hornet/ops/kernels/fused_ops.h"
 
 #include <torch/cuda.h>
 
@@ -134,6 +135,7 @@ models::ImageClassifier load_classifier(const config::ExperimentConfig& c, const
   if (device.is_cuda() && !torch::cuda::is_available()) {
     throw std::invalid_argument("runtime.device is " + c.runtime.device + " but CUDA is not available");
   }
+  ops::kernels::set_fused_mode(ops::kernels::parse_fused_mode(c.runtime.fused_kernels));
   io::TorchFile file(checkpoint);
   const auto weights = io::find_weights(file.root(), choice);
   if (found) {

@@ -1,6 +1,8 @@
 // The training loop (official engine.py / mmengine EpochBasedTrainLoop semantics).
 #include "hornet/engine/trainer.h"
 
+#include "hornet/ops/kernels/fused_ops.h"
+
 #include "hornet/common/cli.h"
 #include "hornet/common/stop_signal.h"
 #include "hornet/data/batch.h"
@@ -232,6 +234,7 @@ void Trainer::build_data() {
 }
 
 void Trainer::build_model() {
+  ops::kernels::set_fused_mode(ops::kernels::parse_fused_mode(c_.runtime.fused_kernels));
   torch::manual_seed(c_.runtime.seed);
   model_ = models::ImageClassifier(models::ImageClassifierOptions(models::HorNetOptions(c_.model.arch)
                                                                       .drop_path_rate(c_.model.drop_path_rate)

@@ -4,6 +4,7 @@
 #include "hornet/models/init.h"
 #include "hornet/models/summary.h"
 #include "hornet/ops/autocast.h"
+#include "hornet/ops/kernels/fused_ops.h"
 
 #include <torch/fft.h>
 #include <torch/nn/functional/upsampling.h>
@@ -73,7 +74,11 @@ torch::Tensor global_filter(const torch::Tensor& x, const torch::Tensor& complex
   const int64_t width = xf.size(3);
   auto spectrum = torch::fft::rfft2(xf, c10::nullopt, {2, 3}, "ortho");
   const auto weight = resize_complex_weight(complex_weight, spectrum.size(2), spectrum.size(3));
-  spectrum = spectrum * torch::view_as_complex(weight.contiguous());
+  if (ops::kernels::use_fused(xf)) {
+    spectrum = torch::view_as_complex(ops::kernels::fused_spectrum_weight(torch::view_as_real(spectrum), weight));
+  } else {
+    spectrum = spectrum * torch::view_as_complex(weight.contiguous());
+  }
   // The explicit output size recovers odd widths, which rfft2 folds away.
   return torch::fft::irfft2(spectrum, std::vector<int64_t>{height, width}, {2, 3}, "ortho");
 }
@@ -84,6 +89,11 @@ torch::Tensor GlobalLocalFilterImpl::forward(const torch::Tensor& x) {
   const auto halves = normed.chunk(2, 1);
   const auto local = dw(halves[0]);
   const auto global = global_filter(halves[1], complex_weight);
+  if (ops::kernels::use_fused(x)) {
+    // The interleave is read straight into the post-norm.
+    return ops::kernels::fused_interleaved_norm(local, global, post_norm->weight, post_norm->bias,
+                                                post_norm->options.eps());
+  }
   const int64_t n = x.size(0), c = options.dim() / 2, h = x.size(2), w = x.size(3);
   // Interleave, do not concatenate: channel 2k local, 2k+1 global.
   const auto mixed = torch::cat({local.unsqueeze(2), global.unsqueeze(2)}, 2).reshape({n, 2 * c, h, w});

@@ -2,6 +2,7 @@
 #include "hornet/models/gnconv.h"
 
 #include "hornet/models/summary.h"
+#include "hornet/ops/kernels/fused_ops.h"
 
 #include <numeric>
 
@@ -46,6 +47,16 @@ torch::Tensor GnConvImpl::forward(const torch::Tensor& x) {
   const int64_t mixed = 2 * options.dim() - dims_[0];
   const auto fused = proj_in(x);
   const auto parts = fused.split_with_sizes({dims_[0], mixed}, 1);
+  if (ops::kernels::use_fused(x)) {
+    // Scale, split, and each gate's product in the fused op; the projections stay matrix products.
+    std::vector<torch::Tensor> weights, biases;
+    for (size_t i = 0; i < projs->size(); ++i) {
+      weights.push_back(projs->at<Conv2dImpl>(i).weight);
+      biases.push_back(projs->at<Conv2dImpl>(i).bias);
+    }
+    const auto mixed = gf ? gf(parts[1]) : dwconv(parts[1]);
+    return proj_out(ops::kernels::fused_gnconv_gating(parts[0], mixed, weights, biases, dims_, options.scale()));
+  }
   const auto mixed_out = (gf ? gf(parts[1]) : dwconv(parts[1])) * options.scale();
   const auto gates = mixed_out.split_with_sizes(dims_, 1);
   auto y = parts[0] * gates[0];

@@ -2,6 +2,7 @@
 #include "hornet/models/layers.h"
 
 #include "hornet/ops/channel_layer_norm.h"
+#include "hornet/ops/kernels/fused_ops.h"
 
 #include <sstream>
 #include <stdexcept>
@@ -73,6 +74,7 @@ torch::Tensor HorNetLayerNormImpl::forward(const torch::Tensor& x) {
     return torch::layer_norm(x, {c}, weight, bias, options.eps());
   }
   check_input(x, "HorNetLayerNorm(channels_first)", 4, 1, c);
+  if (ops::kernels::use_fused(x)) return ops::kernels::fused_layer_norm_channels_first(x, weight, bias, options.eps());
   return ops::layer_norm_channels_first(x, weight, bias, options.eps());
 }
 

@@ -3,6 +3,7 @@
 // autograd glue, checked against the composite LibTorch formulas, forward and
 // backward, on odd sizes and both memory formats, and by central differences
 // in double precision.
+#include "hornet/models/classifier.h"
 #include "hornet/ops/kernels/fused_ops.h"
 #include "support/op_check.h"
 
@@ -177,4 +178,42 @@ TEST_CASE("kernel twins: GF interleave and post-norm equal cat, reshape and Laye
     hornet::test::gradcheck(interleaved_norm, {local, global, torch::randn({6}, torch::kFloat64),
                                                torch::randn({6}, torch::kFloat64)});
   }
+}
+
+TEST_CASE("kernel twins: wired into the model, logits and every gradient equal the composite path", "[twins]") {
+  namespace models = hornet::models;
+  namespace kernels = hornet::ops::kernels;
+  // Depthwise and GF stages (the GF grids of a 32x32 input), orders 2 to 5.
+  models::ArchSpec arch = models::arch_by_name("tiny");
+  arch.name = "tiny-32";
+  arch.base_dim = 8;
+  arch.depths = {1, 1, 1, 1};
+  arch.mixers = {models::MixerSpec::depthwise(7), models::MixerSpec::depthwise(7),
+                 models::MixerSpec::global_local(2, 2), models::MixerSpec::global_local(1, 1)};
+  arch.input_size = 32;
+  torch::manual_seed(4);
+  models::ImageClassifier model(
+      models::ImageClassifierOptions(models::HorNetOptions(arch).layer_scale_init_value(0.5)).num_classes(5));
+  const auto x = torch::randn({2, 3, 32, 32});
+  const auto r = torch::randn({2, 5});
+  const auto run = [&](kernels::FusedMode mode) {
+    kernels::set_fused_mode(mode);
+    model->zero_grad();
+    const auto logits = model->forward(x);
+    (logits * r).sum().backward();
+    std::vector<torch::Tensor> out{logits.detach()};
+    for (const auto& p : model->parameters()) out.push_back(p.grad().clone());
+    kernels::set_fused_mode(kernels::FusedMode::kAuto);
+    return out;
+  };
+  REQUIRE_FALSE(kernels::use_fused(x));  // auto: never on the CPU
+  const auto composite = run(kernels::FusedMode::kOff);
+  const auto fused = run(kernels::FusedMode::kAlways);
+  REQUIRE(fused.size() == composite.size());
+  CHECK(hornet::test::max_rel_diff(fused[0], composite[0]) < 1e-5);
+  double worst = 0.0;
+  for (size_t k = 1; k < fused.size(); ++k) worst = std::max(worst, hornet::test::max_rel_diff(fused[k], composite[k]));
+  CHECK(worst < 1e-4);
+  CHECK(kernels::parse_fused_mode("always") == kernels::FusedMode::kAlways);
+  CHECK_THROWS_WITH(kernels::parse_fused_mode("fast"), Catch::Matchers::Contains("auto, off or always"));
 }

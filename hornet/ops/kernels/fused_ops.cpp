@@ -7,6 +7,7 @@
 #include <torch/autograd.h>
 #include <torch/torch.h>
 
+#include <atomic>
 #include <numeric>
 
 namespace hornet::ops::kernels {
@@ -245,6 +246,30 @@ class InterleavedNormFunction : public torch::autograd::Function<InterleavedNorm
 };
 
 }  // namespace
+
+namespace {
+std::atomic<FusedMode> g_mode{FusedMode::kAuto};
+}  // namespace
+
+void set_fused_mode(FusedMode mode) { g_mode.store(mode); }
+FusedMode fused_mode() { return g_mode.load(); }
+
+FusedMode parse_fused_mode(const std::string& text) {
+  if (text == "auto") return FusedMode::kAuto;
+  if (text == "off") return FusedMode::kOff;
+  if (text == "always") return FusedMode::kAlways;
+  throw std::invalid_argument("fused kernels must be auto, off or always, got '" + text + "'");
+}
+
+bool use_fused(const at::Tensor& t) {
+  const auto mode = fused_mode();
+  if (mode == FusedMode::kOff || !fused_kernels_available(t.device())) return false;
+  if (t.is_cpu()) {
+    // The twin checks arithmetic in float32 and float64 only.
+    return mode == FusedMode::kAlways && (t.scalar_type() == at::kFloat || t.scalar_type() == at::kDouble);
+  }
+  return true;
+}
 
 bool fused_kernels_available(const c10::Device& device) {
 #ifdef HORNET_WITH_CUDA

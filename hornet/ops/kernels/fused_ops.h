@@ -6,12 +6,26 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <string>
 #include <vector>
 
 namespace hornet::ops::kernels {
 
 /// Whether this build has fused kernels for `device` (the CPU twin always; CUDA in CUDA builds).
 bool fused_kernels_available(const c10::Device& device);
+
+/// When the model uses the fused ops, process-wide (runtime.fused_kernels):
+enum class FusedMode {
+  kAuto,    ///< on CUDA tensors when the build has the kernels; never on the CPU (its own kernels are faster)
+  kOff,     ///< never: the composite LibTorch path everywhere
+  kAlways,  ///< wherever kernels exist, the CPU twin included (tests of the wiring)
+};
+void set_fused_mode(FusedMode mode);
+FusedMode fused_mode();
+/// "auto", "off" or "always"; throws std::invalid_argument otherwise.
+FusedMode parse_fused_mode(const std::string& text);
+/// Whether the model should run the fused ops on `t` under the current mode.
+bool use_fused(const at::Tensor& t);
 
 /// x [N, C, H, W] (NCHW or channels-last), weight and bias [C] -> the
 /// channels-first LayerNorm, laid out as x.
