@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The tools explain themselves: --version everywhere, hornet-data's options
-# checked and named, grid images in the format their name asks for, hidden
-# folders not taken for classes.
+# The tools explain themselves: --version everywhere, config errors with key
+# paths and origins, hornet-data's options checked and named, grid images in
+# the format their name asks for, hidden folders not taken for classes.
 #   tests/cli/test_tool_options.sh BIN_DIR WORK_DIR
 set -uo pipefail
 bin=$1
@@ -66,6 +66,14 @@ expect_error "--arch does not apply to validation of a config" "$bin/hornet-eval
 expect_error "--data does not apply to a checkpoint without a config" "$bin/hornet-eval" --arch tiny \
   --checkpoint "$work/empty.yaml" --data "$data/val"
 expect_error "--steps does not apply to --summary/--forward" "$bin/hornet-eval" --arch tiny --summary --steps 3
+
+# Config errors name the key path, both values of a rule between two keys, and where each was set.
+printf 'schedule: {warmup_epochs: 2}\n' >"$work/warm.yaml"
+cat "$work/tiny.yaml" >>"$work/warm.yaml"
+expect_error "warm.yaml: config key 'schedule.warmup_epochs' is 2, but must lie between 0 and schedule.epochs, which is 1 (from --set)" \
+  "$bin/hornet-train" "$work/warm.yaml" --set schedule.epochs=1 --dry-run
+expect_error "--set: config key 'model.arch.mixers' entry 2 (stage 2): mixer 'gf' is neither" "$bin/hornet-train" \
+  "$work/tiny.yaml" --set "model.arch={base_dim: 8, mixers: [dw7, dw7, gf, dw7]}" --dry-run
 
 # A notebook's checkpoint folder beside the classes is not a class.
 mkdir -p "$data/train/.ipynb_checkpoints"
