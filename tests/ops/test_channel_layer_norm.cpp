@@ -12,11 +12,7 @@ namespace {
 
 using hornet::test::max_rel_diff;
 
-torch::Tensor formula(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, double eps) {
-  const auto u = x.mean(1, true);
-  const auto s = (x - u).pow(2).mean(1, true);
-  return w.view({-1, 1, 1}) * (x - u) / torch::sqrt(s + eps) + b.view({-1, 1, 1});
-}
+const auto formula = hornet::test::layer_norm_channels_first_formula;
 
 void check(int64_t n, int64_t c, int64_t h, int64_t w, double offset, double spread) {
   INFO("n " << n << " c " << c << " h " << h << " w " << w << " offset " << offset << " spread " << spread);

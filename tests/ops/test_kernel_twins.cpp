@@ -16,12 +16,7 @@ namespace {
 
 using hornet::test::TensorFn;
 
-// The reference's op sequence for the channels-first LayerNorm.
-torch::Tensor layer_norm_formula(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, double eps) {
-  const auto u = x.mean(1, true);
-  const auto s = (x - u).pow(2).mean(1, true);
-  return w.view({-1, 1, 1}) * (x - u) / torch::sqrt(s + eps) + b.view({-1, 1, 1});
-}
+using hornet::test::layer_norm_channels_first_formula;
 
 // gnConv's gating chain as the model's composite path computes it.
 torch::Tensor gating_formula(const std::vector<torch::Tensor>& in, const std::vector<int64_t>& dims, double scale) {
@@ -91,7 +86,7 @@ TEST_CASE("kernel twins: channels-first LayerNorm equals the formula, NCHW and c
     return hornet::ops::kernels::fused_layer_norm_channels_first(in[0], in[1], in[2], 1e-6);
   };
   const TensorFn formula = [](const std::vector<torch::Tensor>& in) {
-    return layer_norm_formula(in[0], in[1], in[2], 1e-6);
+    return layer_norm_channels_first_formula(in[0], in[1], in[2], 1e-6);
   };
   // Odd sizes throughout: channels, positions, a batch of 3; channel counts of HorNet's stages too.
   for (const auto& shape : std::vector<std::vector<int64_t>>{{3, 5, 7, 9}, {2, 64, 14, 14}, {1, 97, 3, 5}}) {
@@ -134,7 +129,7 @@ torch::Tensor interleaved_norm_formula(const std::vector<torch::Tensor>& in) {
   const auto& local = in[0];
   const auto mixed = torch::cat({local.unsqueeze(2), in[1].unsqueeze(2)}, 2)
                          .reshape({local.size(0), 2 * local.size(1), local.size(2), local.size(3)});
-  return layer_norm_formula(mixed, in[2], in[3], 1e-6);
+  return layer_norm_channels_first_formula(mixed, in[2], in[3], 1e-6);
 }
 
 const hornet::test::TensorFn spectrum_weight = [](const std::vector<torch::Tensor>& in) {

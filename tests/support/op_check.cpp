@@ -7,6 +7,13 @@
 
 namespace hornet::test {
 
+torch::Tensor layer_norm_channels_first_formula(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b,
+                                                double eps) {
+  const auto u = x.mean(1, true);
+  const auto s = (x - u).pow(2).mean(1, true);
+  return w.view({-1, 1, 1}) * (x - u) / torch::sqrt(s + eps) + b.view({-1, 1, 1});
+}
+
 double max_rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
   const auto b64 = b.to(torch::kFloat64);
   return (a.to(torch::kFloat64) - b64).abs().max().item<double>() / std::max(1e-12, b64.abs().max().item<double>());

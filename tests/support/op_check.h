@@ -9,6 +9,11 @@
 
 namespace hornet::test {
 
+/// HorNet's channels-first LayerNorm as the reference writes it, op by op:
+/// mean and biased variance over channels, division by sqrt(var + eps).
+torch::Tensor layer_norm_channels_first_formula(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b,
+                                                double eps);
+
 /// max |a - b| / max |b|, in double precision.
 double max_rel_diff(const torch::Tensor& a, const torch::Tensor& b);
 
