@@ -228,25 +228,8 @@ int main(int argc, char** argv) {
       }
       std::vector<std::pair<std::string, std::string>> extra{{"checkpoint", hornet::io::json_string(checkpoint)}};
       if (published) {
-        const auto& p = published->entry;
-        const auto signed_diff = [](double measured, double reference) {
-          return reference < 0 ? std::string("none published") : fmt::format("{:+.2f}", measured - reference);
-        };
-        std::printf("published (%s, %s): top-1 %s  top-5 %s; measured - published: top-1 %s, top-5 %s%s\n",
-                    p.publisher.c_str(), p.file.c_str(), p.top1 < 0 ? "-" : fmt::format("{:.2f}%", p.top1).c_str(),
-                    p.top5 < 0 ? "-" : fmt::format("{:.2f}%", p.top5).c_str(), signed_diff(result.top1, p.top1).c_str(),
-                    signed_diff(result.top5, p.top5).c_str(),
-                    published->hash_ok ? "" : " (the file's hash does not match its name; see the warning)");
-        const auto number_or_null = [](double v) { return v < 0 ? std::string("null") : hornet::io::json_number(v); };
-        extra.emplace_back(
-            "published",
-            "{\"file\": " + hornet::io::json_string(p.file) + ", \"publisher\": " + hornet::io::json_string(p.publisher) +
-                ", \"top1\": " + number_or_null(p.top1) + ", \"top5\": " + number_or_null(p.top5) +
-                ", \"top1_difference\": " + (p.top1 < 0 ? "null" : hornet::io::json_number(result.top1 - p.top1)) +
-                ", \"top5_difference\": " + (p.top5 < 0 ? "null" : hornet::io::json_number(result.top5 - p.top5)) +
-                ", \"sha256\": " + (published->sha256.empty() ? "null" : hornet::io::json_string(published->sha256)) +
-                ", \"sha256_matches_name\": " + (p.sha256_prefix.empty() ? "null" : published->hash_ok ? "true" : "false") +
-                "}");
+        std::printf("%s\n", models::describe_against_published(*published, result.top1, result.top5).c_str());
+        extra.emplace_back("published", models::published_json(*published, result.top1, result.top5));
       }
       if (!out_json.empty()) {
         hornet::io::write_file_atomic(out_json, hornet::engine::eval_report_json(result, e.model.num_classes,

@@ -185,10 +185,6 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
   return result;
 }
 
-}  // namespace hornet::engine
-
-namespace hornet::engine {
-
 ClassBreakdown class_breakdown(const EvalResult& r, int64_t num_classes, bool with_confusion) {
   ClassBreakdown b;
   const auto targets = r.targets.contiguous();

@@ -1,5 +1,6 @@
 #include "hornet/models/published.h"
 
+#include "hornet/io/json.h"
 #include "hornet/io/sha256.h"
 
 #include <filesystem>
@@ -85,6 +86,28 @@ std::optional<PublishedComparison> compare_with_published(const std::string& pat
     }
   }
   return c;
+}
+
+std::string describe_against_published(const PublishedComparison& c, double top1, double top5) {
+  const auto& p = c.entry;
+  const auto figure = [](double v) { return v < 0 ? std::string("-") : fmt::format("{:.2f}%", v); };
+  const auto difference = [](double measured, double reference) {
+    return reference < 0 ? std::string("none published") : fmt::format("{:+.2f}", measured - reference);
+  };
+  return fmt::format("published ({}, {}): top-1 {}  top-5 {}; measured - published: top-1 {}, top-5 {}{}", p.publisher,
+                     p.file, figure(p.top1), figure(p.top5), difference(top1, p.top1), difference(top5, p.top5),
+                     c.hash_ok ? "" : " (the file's hash does not match its name; see the warning)");
+}
+
+std::string published_json(const PublishedComparison& c, double top1, double top5) {
+  const auto& p = c.entry;
+  const auto number_or_null = [](double v) { return v < 0 ? std::string("null") : io::json_number(v); };
+  return "{\"file\": " + io::json_string(p.file) + ", \"publisher\": " + io::json_string(p.publisher) +
+         ", \"top1\": " + number_or_null(p.top1) + ", \"top5\": " + number_or_null(p.top5) +
+         ", \"top1_difference\": " + (p.top1 < 0 ? "null" : io::json_number(top1 - p.top1)) +
+         ", \"top5_difference\": " + (p.top5 < 0 ? "null" : io::json_number(top5 - p.top5)) +
+         ", \"sha256\": " + (c.sha256.empty() ? "null" : io::json_string(c.sha256)) +
+         ", \"sha256_matches_name\": " + (p.sha256_prefix.empty() ? "null" : c.hash_ok ? "true" : "false") + "}";
 }
 
 }  // namespace hornet::models

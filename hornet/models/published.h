@@ -43,4 +43,11 @@ struct PublishedComparison {
 /// Hashes the file when its entry names a prefix; nullopt when `path` is not a published file.
 std::optional<PublishedComparison> compare_with_published(const std::string& path);
 
+/// "published (PUBLISHER, FILE): top-1 T%  top-5 T%; measured - published: top-1 +D, top-5 +D", for a
+/// measured top-1 and top-5 (percent).
+std::string describe_against_published(const PublishedComparison& comparison, double top1, double top5);
+
+/// The same as the `published` JSON object of a result file (differences, hash and whether it matches the name).
+std::string published_json(const PublishedComparison& comparison, double top1, double top5);
+
 }  // namespace hornet::models
