@@ -2,8 +2,9 @@
 //
 //   hornet-eval --summary [--arch A] | CONFIG --summary   parameter/FLOPs table
 //   hornet-eval --forward [--arch A]                 one forward pass per arch
-//   hornet-eval --arch A --benchmark-train [--batch-size B] [--steps N]
-//                                                    time the training step on synthetic data
+//   hornet-eval --arch A --benchmark-train|--benchmark-eval [--batch-size B] [--steps N] [--device D]
+//               [--amp T] [--channels-last auto|true|false] [--activation-checkpointing]
+//                                                    time the training step (or the forward) on synthetic data
 //   hornet-eval --zoo                                the published checkpoints and their accuracy
 //   hornet-eval --checkpoint F --inspect             what a checkpoint holds
 //   hornet-eval --arch A --checkpoint F [--weights W] [--num-classes N] [--class-map M]
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> predict;
   int topk = 5;
   bool summary = false, forward = false, inspect = false, use_ema = false, bench_train = false, zoo = false;
+  bool bench_eval = false, checkpointing = false;
+  std::string channels_last = "auto";
   int bench_steps = 10;
   int64_t num_classes = 0, image_size = 0, batch_size = 0;
   int threads = 0;
@@ -69,7 +72,13 @@ int main(int argc, char** argv) {
   app.add_flag("--forward", forward, "Run one forward pass on random input and report shape and time");
   app.add_flag("--benchmark-train", bench_train,
                "Time training steps (forward, loss, backward, AdamW) of --arch on synthetic data");
-  app.add_option("--steps", bench_steps, "Timed steps of --benchmark-train")->check(CLI::Range(1, 100000));
+  app.add_flag("--benchmark-eval", bench_eval, "Time the forward pass without gradients on synthetic data");
+  app.add_option("--steps", bench_steps, "Timed steps of --benchmark-train/--benchmark-eval")->check(CLI::Range(1, 100000));
+  app.add_option("--channels-last", channels_last,
+                 "Benchmarks: channels-last activations and conv weights (auto: on CUDA)")
+      ->check(CLI::IsMember({"auto", "true", "false"}));
+  app.add_flag("--activation-checkpointing", checkpointing,
+               "--benchmark-train: recompute each block in the backward pass instead of storing its activations");
   app.add_option("--checkpoint", checkpoint, "A torch.save file (mmpretrain, official repository or hornet)")
       ->check(CLI::ExistingFile);
   app.add_flag("--inspect", inspect, "Print the checkpoint's structure and what its weights are");
@@ -106,8 +115,9 @@ int main(int argc, char** argv) {
                  "(1, 16)")
       ->check(CLI::Range(int64_t{1}, int64_t{65536}));
   app.add_option("--device", device, "cpu or cuda[:N] (with a config: runtime.device)");
-  app.add_option("--amp", amp, "Mixed precision of the forward: off, bf16 or fp16 (fp16 on CUDA only)")
-      ->check(CLI::IsMember({"off", "bf16", "fp16"}));
+  app.add_option("--amp", amp,
+                 "Mixed precision: off (default), auto (bf16 on GPUs that have it), bf16 or fp16 (CUDA only)")
+      ->check(CLI::IsMember({"auto", "off", "bf16", "fp16"}));
   app.add_option("--threads", threads, "Intra-op threads (0: one per core)")->check(CLI::Range(0, 4096));
   app.set_version_flag("--version", std::string("hornet ") + hornet::kVersion);
   CLI11_PARSE(app, argc, argv);
@@ -152,9 +162,12 @@ int main(int argc, char** argv) {
       allow({"--arch", "--checkpoint", "--weights", "--use-ema", "--num-classes", "--class-map", "--image-size",
              "--input-npy", "--dump-logits", "--device", "--amp"},
             "a checkpoint without a config (--arch A --checkpoint F)");
-    } else if (bench_train) {
-      allow({"--arch", "--benchmark-train", "--steps", "--batch-size", "--image-size", "--num-classes"},
-            "--benchmark-train");
+    } else if (bench_train || bench_eval) {
+      if (bench_train && bench_eval) throw std::invalid_argument("--benchmark-train and --benchmark-eval: give one");
+      allow({"--arch", "--benchmark-train", "--benchmark-eval", "--steps", "--batch-size", "--image-size",
+             "--num-classes", "--device", "--amp", "--channels-last",
+             bench_train ? "--activation-checkpointing" : "--benchmark-train"},
+            bench_train ? "--benchmark-train" : "--benchmark-eval");
     } else {
       allow({"--arch", "--summary", "--forward", "--num-classes", "--image-size", "--batch-size"},
             "--summary/--forward");
@@ -310,25 +323,53 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (inspect) throw std::invalid_argument("--inspect needs --checkpoint");
-    if (bench_train) {
-      if (arch.empty()) throw std::invalid_argument("--benchmark-train needs --arch");
-      const auto a = models::arch_by_name(arch);
-      const int64_t size = image_size > 0 ? image_size : a.input_size;
-      const int64_t batch = batch_size > 0 ? batch_size : 16;
+    if (bench_train || bench_eval) {
+      if (arch.empty()) throw std::invalid_argument(std::string(bench_train ? "--benchmark-train" : "--benchmark-eval") +
+                                                    " needs --arch");
+      hornet::engine::BenchmarkOptions bo;
+      bo.arch = models::arch_by_name(arch);
+      bo.image_size = image_size > 0 ? image_size : bo.arch.input_size;
+      bo.batch_size = batch_size > 0 ? batch_size : 16;
+      bo.steps = bench_steps;
+      bo.num_classes = num_classes ? num_classes : 1000;
+      hornet::config::RuntimeConfig runtime;
+      runtime.amp = amp;
+      runtime.channels_last = channels_last;
+      runtime.activation_checkpointing = checkpointing;
+      const torch::Device target(device.empty() ? "cpu" : device);
+      if (target.is_cuda() && !torch::cuda::is_available()) {
+        throw std::invalid_argument("--device " + device + ": CUDA is not available in this build or machine");
+      }
+      bo.setup = hornet::engine::resolve_device_setup(runtime, target);
+      const auto memory = [](const hornet::engine::StepTiming& t) {
+        return t.peak_memory < 0 ? std::string()
+                                 : ", peak memory " + std::to_string(t.peak_memory / (1 << 20)) + " MiB";
+      };
+      if (bench_eval) {
+        const auto t = hornet::engine::benchmark_inference(bo);
+        std::printf("eval forward %s batch %lld at %lld on %s (%s): median %.4f s, %.2f images/s%s (%d steps, %d "
+                    "threads)\n",
+                    bo.arch.name.c_str(), static_cast<long long>(bo.batch_size), static_cast<long long>(bo.image_size),
+                    target.str().c_str(), bo.setup.str().c_str(), t.median, t.images_per_second, memory(t).c_str(),
+                    bench_steps, at::get_num_threads());
+        return 0;
+      }
       // Started by a launcher (torchrun's variables): every rank times its step in one process group.
       const auto env = hornet::distributed::detect_environment();
       std::unique_ptr<hornet::distributed::ProcessGroup> group;
       if (env.distributed()) {
         hornet::distributed::GroupOptions o;
         o.timeout = std::chrono::minutes(5);
+        o.cuda = target.is_cuda();
         group = std::make_unique<hornet::distributed::ProcessGroup>(env, o);
       }
-      const auto t = hornet::engine::benchmark_train_step(a, batch, size, bench_steps, 2, num_classes ? num_classes : 1000,
-                                                          group.get());
+      const auto t = hornet::engine::benchmark_train_step(bo, group.get());
       if (env.rank != 0) return 0;
-      std::printf("train step %s batch %lld at %lld: median %.4f s, %.2f images/s (%d steps, %d threads, %d rank(s))\n",
-                  a.name.c_str(), static_cast<long long>(batch), static_cast<long long>(size), t.median,
-                  t.images_per_second, bench_steps, at::get_num_threads(), env.world_size);
+      std::printf("train step %s batch %lld at %lld on %s (%s): median %.4f s, %.2f images/s%s (%d steps, %d threads, "
+                  "%d rank(s))\n",
+                  bo.arch.name.c_str(), static_cast<long long>(bo.batch_size), static_cast<long long>(bo.image_size),
+                  target.str().c_str(), bo.setup.str().c_str(), t.median, t.images_per_second, memory(t).c_str(),
+                  bench_steps, at::get_num_threads(), env.world_size);
       if (group) {
         std::printf("all-reduce: %lld buckets, %.1f MB: %.4f s alone, %.4f s exposed after backward, %.0f%% of the "
                     "buckets launched during backward\n",

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   app.add_option("--device", device, "cpu or cuda[:N] (runtime.device)");
   app.add_option("--threads", threads, "Intra-op threads, 0 = the node's cores shared by its ranks (runtime.threads)")
       ->check(CLI::Range(0, 4096));
-  app.add_option("--amp", amp, "Mixed precision: off, bf16 or fp16 (runtime.amp)")->check(CLI::IsMember({"off", "bf16", "fp16"}));
+  app.add_option("--amp", amp, "Mixed precision: auto (bf16 on GPUs that have it), off, bf16 or fp16 (runtime.amp)")
+      ->check(CLI::IsMember({"auto", "off", "bf16", "fp16"}));
   app.add_option("--nproc-per-node", nproc, "Start N ranks on this machine and watch them (single-node launcher)")
       ->check(CLI::Range(1, 1024));
   app.add_option("--max-restarts", max_restarts, "With --nproc-per-node: restart failed ranks from the last checkpoint up to K times")

@@ -203,6 +203,10 @@ ExperimentConfig parse_experiment(const Config& config) {
   e.runtime.device = rt.get<std::string>("device", e.runtime.device);
   e.runtime.threads = static_cast<int>(rt.get<int64_t>("threads", e.runtime.threads));
   e.runtime.amp = rt.get<std::string>("amp", e.runtime.amp);
+  e.runtime.channels_last = rt.get<std::string>("channels_last", e.runtime.channels_last);
+  e.runtime.tf32 = rt.get<bool>("tf32", e.runtime.tf32);
+  e.runtime.cudnn_benchmark = rt.get<bool>("cudnn_benchmark", e.runtime.cudnn_benchmark);
+  e.runtime.activation_checkpointing = rt.get<bool>("activation_checkpointing", e.runtime.activation_checkpointing);
   e.runtime.fused_kernels = rt.get<std::string>("fused_kernels", e.runtime.fused_kernels);
   e.runtime.log_interval = rt.get<int64_t>("log_interval", e.runtime.log_interval);
   e.runtime.val_interval = rt.get<int64_t>("val_interval", e.runtime.val_interval);
@@ -249,8 +253,11 @@ ExperimentConfig parse_experiment(const Config& config) {
     bad("schedule.warmup_epochs", what.str());
   }
   if (!(e.ema.decay > 0 && e.ema.decay < 1)) bad("ema.decay", "must lie in (0, 1)");
-  if (e.runtime.amp != "off" && e.runtime.amp != "bf16" && e.runtime.amp != "fp16") {
-    bad("runtime.amp", "must be off, bf16 or fp16, got '" + e.runtime.amp + "'");
+  if (e.runtime.amp != "auto" && e.runtime.amp != "off" && e.runtime.amp != "bf16" && e.runtime.amp != "fp16") {
+    bad("runtime.amp", "must be auto, off, bf16 or fp16, got '" + e.runtime.amp + "'");
+  }
+  if (e.runtime.channels_last != "auto" && e.runtime.channels_last != "true" && e.runtime.channels_last != "false") {
+    bad("runtime.channels_last", "must be auto, true or false, got '" + e.runtime.channels_last + "'");
   }
   if (e.runtime.fused_kernels != "auto" && e.runtime.fused_kernels != "off" && e.runtime.fused_kernels != "always") {
     bad("runtime.fused_kernels", "must be auto, off or always, got '" + e.runtime.fused_kernels + "'");

@@ -100,7 +100,15 @@ struct RuntimeConfig {
   uint64_t seed = 0;
   std::string device = "cpu";
   int threads = 0;            ///< intra-op threads; 0: one per core
-  std::string amp = "off";    ///< off, bf16 or fp16
+  /// auto (bf16 on CUDA devices with bf16, else off), off, bf16 or fp16 (CUDA).
+  std::string amp = "auto";
+  /// Channels-last activations and convolution weights: auto (on CUDA), true, false.
+  std::string channels_last = "auto";
+  bool tf32 = true;             ///< CUDA: float32 matrix products and convolutions may use TF32
+  bool cudnn_benchmark = true;  ///< CUDA: cuDNN picks the fastest algorithm per input shape
+  /// Keep only each block's input in training and recompute the block in the
+  /// backward pass (less memory, about a third more compute).
+  bool activation_checkpointing = false;
   /// The fused gnConv kernels: auto (on CUDA when built), off, or always (the
   /// CPU twin too: slow, for checking the wiring).
   std::string fused_kernels = "auto";

@@ -7,14 +7,28 @@
 
 namespace hornet::data {
 
-torch::Tensor normalize(const torch::Tensor& images, const Normalization& norm) {
+Normalizer::Normalizer(const torch::Device& device, bool channels_last, const Normalization& norm)
+    : channels_last_(channels_last) {
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+  mean_ = torch::tensor({norm.mean[0], norm.mean[1], norm.mean[2]}, opts).view({1, 3, 1, 1});
+  std_ = torch::tensor({norm.std[0], norm.std[1], norm.std[2]}, opts).view({1, 3, 1, 1});
+}
+
+torch::Tensor Normalizer::operator()(const torch::Tensor& images) const {
   if (images.dim() != 4 || images.size(1) != 3) {
     throw std::invalid_argument("normalize: expected [N, 3, H, W] images");
   }
-  const auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(images.device());
-  const auto mean = torch::tensor({norm.mean[0], norm.mean[1], norm.mean[2]}, opts).view({1, 3, 1, 1});
-  const auto std = torch::tensor({norm.std[0], norm.std[1], norm.std[2]}, opts).view({1, 3, 1, 1});
-  return (images.to(torch::kFloat32) - mean) / std;
+  if (images.device() != mean_.device()) {
+    throw std::invalid_argument("normalize: images on " + images.device().str() + ", normaliser on " +
+                                mean_.device().str());
+  }
+  // Element-wise ops keep their input's memory format: convert the small uint8 tensor.
+  const auto in = channels_last_ ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images;
+  return (in.to(torch::kFloat32) - mean_) / std_;
+}
+
+torch::Tensor normalize(const torch::Tensor& images, const Normalization& norm) {
+  return Normalizer(images.device(), false, norm)(images);
 }
 
 torch::Tensor smooth_one_hot(const torch::Tensor& labels, int64_t num_classes, double smoothing) {

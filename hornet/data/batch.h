@@ -21,6 +21,20 @@ struct Normalization {
 /// uint8 [N, 3, H, W] -> float32 (x - mean) / std, on the input's device.
 torch::Tensor normalize(const torch::Tensor& images, const Normalization& norm = {});
 
+/// normalize() for a loop of batches: the mean and std are put on the device
+/// once (a per-batch upload would wait for the device's queue on CUDA), and
+/// the result is channels-last when asked.
+class Normalizer {
+ public:
+  explicit Normalizer(const torch::Device& device, bool channels_last = false, const Normalization& norm = {});
+  /// uint8 [N, 3, H, W] on the normaliser's device -> float32.
+  torch::Tensor operator()(const torch::Tensor& images) const;
+
+ private:
+  torch::Tensor mean_, std_;
+  bool channels_last_;
+};
+
 /// One-hot targets with label smoothing: 1 - s + s/C on the label, s/C elsewhere.
 torch::Tensor smooth_one_hot(const torch::Tensor& labels, int64_t num_classes, double smoothing);
 

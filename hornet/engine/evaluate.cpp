@@ -1,9 +1,10 @@
 #include "hornet/engine/evaluate.h"
 
 #include "hornet/common/allocator.h"
-#include "hornet/data/batch.h"
 #include "hornet/common/cli.h"
+#include "hornet/data/batch.h"
 #include "hornet/distributed/process_group.h"
+#include "hornet/engine/device_setup.h"
 #include "hornet/engine/loss.h"
 #include "hornet/io/file_util.h"
 #include "hornet/io/json.h"
@@ -24,17 +25,11 @@ constexpr int64_t kColumns = 6;
 }  // namespace
 
 c10::ScalarType eval_autocast_type(const std::string& amp, const torch::Device& device) {
-  if (amp == "off") return c10::ScalarType::Undefined;
-  if (amp == "bf16") return torch::kBFloat16;
-  if (amp == "fp16") {
-    if (!device.is_cuda()) throw std::invalid_argument("amp fp16 needs a CUDA device (use bf16 on the CPU)");
-    return torch::kFloat16;
-  }
-  throw std::invalid_argument("amp must be off, bf16 or fp16, got '" + amp + "'");
+  return autocast_type(resolve_amp(amp, device));
 }
 
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits,
-                    distributed::ProcessGroup* group, c10::ScalarType autocast) {
+                    distributed::ProcessGroup* group, c10::ScalarType autocast, bool channels_last) {
   if (group && group->size() > 1 && keep_logits) {
     throw std::invalid_argument("evaluate: logits are kept only in a single process");
   }
@@ -47,8 +42,9 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
   // One row per sample: dataset index, top-1 hit, top-5 hit, cross-entropy, label, top-1 class.
   std::vector<torch::Tensor> rows, logits, labels, indices;
   loader.start_epoch(0);
+  const data::Normalizer normalize(device, channels_last);
   while (auto batch = loader.next()) {
-    const auto images = data::normalize(batch->images.to(device));
+    const auto images = normalize(batch->images.to(device));
     torch::Tensor out;
     {
       std::optional<ops::AutocastGuard> amp;
@@ -152,7 +148,10 @@ models::ImageClassifier load_classifier(const config::ExperimentConfig& c, const
 
 EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::string& checkpoint,
                                const ValidateOptions& options) {
-  const auto autocast = eval_autocast_type(options.amp, torch::Device(c.runtime.device));
+  const torch::Device device(c.runtime.device);
+  // The config's memory format and math switches; the forward's precision is the caller's (default off).
+  auto setup = resolve_device_setup(c.runtime, device);
+  setup.amp = resolve_amp(options.amp, device);
   config::DatasetConfig source = c.val.dataset;
   if (!options.data.empty()) source = {options.data, "", "", c.val.dataset.class_names};
   if (source.root.empty()) throw std::invalid_argument("no validation data: give --data or set data.val.root");
@@ -167,7 +166,9 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
   auto loader = make_val_loader(c, std::move(dataset), options.batch_size);
   io::FoundWeights found;
   auto model = load_classifier(c, checkpoint, options.weights, &found);
-  auto result = evaluate(*model, *loader, options.keep_logits, nullptr, autocast);
+  apply_math_switches(setup);
+  if (setup.channels_last) convert_to_channels_last(*model);
+  auto result = evaluate(*model, *loader, options.keep_logits, nullptr, autocast_type(setup.amp), setup.channels_last);
   result.ema = found.ema;
   result.file_has_both = found.file_has_both;
   result.weights_source = found.source;

@@ -66,12 +66,14 @@ std::vector<std::string> write_logits(const std::string& path, const EvalResult&
 
 /// `group`: the ranks whose shards make up the dataset (null: this loader is all of it).
 /// `autocast`: the forward's mixed-precision type (Undefined: full precision).
+/// `channels_last`: feed the model channels-last images (its convolution
+/// weights are, see engine/device_setup.h).
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits = false,
                     distributed::ProcessGroup* group = nullptr,
-                    c10::ScalarType autocast = c10::ScalarType::Undefined);
+                    c10::ScalarType autocast = c10::ScalarType::Undefined, bool channels_last = false);
 
-/// The autocast type of "off", "bf16" or "fp16" on `device` (Undefined for
-/// off); fp16 only on CUDA, else std::invalid_argument.
+/// The autocast type of "auto", "off", "bf16" or "fp16" on `device`
+/// (Undefined for off; engine/device_setup.h's resolve_amp).
 c10::ScalarType eval_autocast_type(const std::string& amp, const torch::Device& device);
 
 /// Opens a dataset as a config describes it (root, split, prefix, class

@@ -12,13 +12,6 @@
 
 namespace hornet::engine {
 
-AmpMode parse_amp(const std::string& text) {
-  if (text == "off") return AmpMode::kOff;
-  if (text == "bf16") return AmpMode::kBf16;
-  if (text == "fp16") return AmpMode::kFp16;
-  throw std::invalid_argument("amp must be off, bf16 or fp16, got '" + text + "'");
-}
-
 TrainStep::TrainStep(models::ImageClassifier model, const config::ExperimentConfig& config, const TrainingPlan& plan,
                      AmpMode amp, distributed::ProcessGroup* group)
     : model_(std::move(model)),
@@ -71,7 +64,7 @@ StepResult TrainStep::run(const torch::Tensor& images, const torch::Tensor& targ
   {
     std::optional<ops::AutocastGuard> autocast;
     if (amp_ != AmpMode::kOff) {
-      autocast.emplace(images.device().type(), amp_ == AmpMode::kBf16 ? torch::kBFloat16 : torch::kFloat16);
+      autocast.emplace(images.device().type(), autocast_type(amp_));
     }
     const auto logits = model_->forward(images);
     loss = soft_target_cross_entropy(logits.to(torch::kFloat32), targets);

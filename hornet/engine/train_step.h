@@ -12,6 +12,7 @@
 
 #include "hornet/config/experiment.h"
 #include "hornet/engine/checkpoint.h"
+#include "hornet/engine/device_setup.h"
 #include "hornet/engine/ema.h"
 #include "hornet/engine/grad_scaler.h"
 #include "hornet/engine/optimizer.h"
@@ -26,9 +27,6 @@ class ProcessGroup;
 }  // namespace hornet::distributed
 
 namespace hornet::engine {
-
-enum class AmpMode { kOff, kBf16, kFp16 };
-AmpMode parse_amp(const std::string& text);
 
 struct StepResult {
   double loss = 0.0;       ///< this micro-batch's loss on this rank (before division by accumulation)

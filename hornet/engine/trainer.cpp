@@ -6,10 +6,12 @@
 #include "hornet/common/cli.h"
 #include "hornet/common/stop_signal.h"
 #include "hornet/data/batch.h"
+#include "hornet/data/device_prefetch.h"
 #include "hornet/data/loader.h"
 #include "hornet/data/rng.h"
 #include "hornet/distributed/gradient_sync.h"
 #include "hornet/distributed/process_group.h"
+#include "hornet/engine/device_setup.h"
 #include "hornet/engine/evaluate.h"
 #include "hornet/engine/run_dir.h"
 #include "hornet/engine/train_step.h"
@@ -148,7 +150,10 @@ class Trainer {
   int world_ = 1;
   torch::Device device_{torch::kCPU};
 
+  engine::DeviceSetup setup_;
   std::unique_ptr<data::DataLoader> train_loader_;
+  std::unique_ptr<data::DevicePrefetcher> train_batches_;
+  std::unique_ptr<data::Normalizer> normalize_;
   std::unique_ptr<data::DataLoader> val_loader_;
   std::string train_description_;
   std::vector<std::string> class_names_;  ///< the training set's, saved in checkpoints
@@ -218,6 +223,8 @@ void Trainer::build_data() {
   so.world_size = world_;
   train_loader_ = std::make_unique<data::DataLoader>(std::move(train_set), data::make_train_transform(c_.train.pipeline),
                                                      so, lo);
+  train_batches_ = std::make_unique<data::DevicePrefetcher>(*train_loader_, device_);
+  normalize_ = std::make_unique<data::Normalizer>(device_, setup_.channels_last);
   // As the official loop: an epoch is steps_per_epoch whole optimizer steps;
   // batches left over by the accumulation are not used.
   if (train_loader_->batches_per_epoch() / plan_.accumulation != plan_.steps_per_epoch) {
@@ -264,9 +271,11 @@ void Trainer::build_model() {
     spdlog::info("load_from {}: {}", c_.runtime.load_from, report.str(5));
   }
   model_->to(device_);
+  if (setup_.channels_last) convert_to_channels_last(*model_);
+  model_->backbone->set_grad_checkpointing(setup_.grad_checkpointing);
   if (group_) distributed::broadcast_state(*group_, *model_);
   seed_rank_generator(c_.runtime.seed, rank_);
-  step_ = std::make_unique<TrainStep>(model_, c_, plan_, parse_amp(c_.runtime.amp), group_.get());
+  step_ = std::make_unique<TrainStep>(model_, c_, plan_, setup_.amp, group_.get());
   step_->state().world_size = world_;
   step_->state().accumulation = plan_.accumulation;
   step_->state().evaluated_weights = step_->ema() && c_.ema.evaluate ? "ema" : "raw";
@@ -303,8 +312,8 @@ void Trainer::resume_from(const std::string& path) {
 }
 
 void Trainer::log_header() const {
-  spdlog::info("training {} ({} classes) on {}{}, amp {}", c_.model.arch.name, c_.model.num_classes, device_.str(),
-               group_ ? ", " + std::to_string(world_) + " ranks (" + group_->backend() + ")" : "", c_.runtime.amp);
+  spdlog::info("training {} ({} classes) on {}{}: {}", c_.model.arch.name, c_.model.num_classes, device_.str(),
+               group_ ? ", " + std::to_string(world_) + " ranks (" + group_->backend() + ")" : "", setup_.str());
   const auto size = models::summarize(*model_, c_.train.pipeline.size);
   spdlog::info("model: {} ({}), {:.3g}M parameters, {:.3g} GFLOPs at {}x{}", size.arch, size.mixers,
                static_cast<double>(size.params) / 1e6, static_cast<double>(size.macs) / 1e9, size.input_size,
@@ -332,21 +341,21 @@ bool Trainer::train_epoch(int64_t epoch) {
   TrainState& state = step_->state();
   const int64_t micro_per_epoch = plan_.micro_batches_per_epoch();
   const int64_t total_micro = c_.schedule.epochs * micro_per_epoch;
-  train_loader_->start_epoch(epoch, state.batch);
+  train_batches_->start_epoch(epoch, state.batch);
   step_->start_epoch();
   double wait = 0.0, busy = 0.0, loss_sum = 0.0;
   int64_t images = 0, loss_n = 0;
   auto window = Clock::now();
   while (true) {
     const auto t0 = Clock::now();
-    auto batch = train_loader_->next();
+    auto batch = train_batches_->next();
     wait += seconds_since(t0);
     if (!batch || batch->index >= micro_per_epoch) break;
     const auto t1 = Clock::now();
-    auto input = data::normalize(batch->images.to(device_, /*non_blocking=*/true));
+    auto input = (*normalize_)(batch->images);
     data::Rng mix_rng({c_.runtime.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(batch->index), kMixStream,
                        static_cast<uint64_t>(rank_)});
-    const auto mixed = data::mix_batch(input, batch->labels.to(device_), c_.model.num_classes, mix_rng, c_.train.mixup);
+    const auto mixed = data::mix_batch(input, batch->labels, c_.model.num_classes, mix_rng, c_.train.mixup);
     const auto r = step_->run(input, mixed.targets, common::StopSignals::requested() != 0);
     busy += seconds_since(t1);
     images += batch->images.size(0) * world_;
@@ -413,7 +422,8 @@ double Trainer::validate(int64_t epoch) {
   if (!val_loader_ || (epoch + 1) % c_.runtime.val_interval != 0) return -1.0;
   const bool on_ema = step_->ema() && c_.ema.evaluate;
   auto& evaluated = on_ema ? step_->ema()->module() : step_->model();
-  const auto result = evaluate(*evaluated, *val_loader_, false, group_.get());
+  const auto result = evaluate(*evaluated, *val_loader_, false, group_.get(), c10::ScalarType::Undefined,
+                               setup_.channels_last);
   if (result.samples == 0) {
     spdlog::warn("epoch {}: no validation image could be read ({}); no accuracy this epoch", epoch + 1,
                  val_loader_->stats().str());
@@ -464,7 +474,8 @@ TrainSummary Trainer::run() {
   // Threads "one per core" share the node's cores between its ranks.
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   common::set_threads(c_.runtime.threads > 0 ? c_.runtime.threads : std::max(1, cores / env_.local_world_size));
-  parse_amp(c_.runtime.amp);
+  setup_ = resolve_device_setup(c_.runtime, device_);
+  apply_math_switches(setup_);
   // Everything that can fail on bad input fails here, before the first step.
   build_data();
   build_model();

@@ -4,6 +4,7 @@
 #include "hornet/models/init.h"
 #include "hornet/models/primitives.h"
 #include "hornet/models/summary.h"
+#include "hornet/ops/activation_checkpoint.h"
 
 #include <algorithm>
 #include <sstream>
@@ -110,7 +111,15 @@ std::vector<torch::Tensor> HorNetImpl::forward(const torch::Tensor& x) {
   auto y = x;
   for (int64_t i = 0; i < kNumStages; ++i) {
     y = downsample_layers->at<torch::nn::SequentialImpl>(i).forward(y);
-    y = stages->at<torch::nn::SequentialImpl>(i).forward(y);
+    auto& stage = stages->at<torch::nn::SequentialImpl>(i);
+    if (grad_checkpointing_ && is_training()) {
+      for (size_t b = 0; b < stage.size(); ++b) {
+        auto block = stage.ptr<HorNetBlockImpl>(b);
+        y = ops::checkpoint([block](const torch::Tensor& t) { return block->forward(t); }, y);
+      }
+    } else {
+      y = stage.forward(y);
+    }
     if (!norms[i]) continue;
     if (options.gap_before_final_norm()) {
       outs.push_back(norms[i](y.mean({-2, -1}, /*keepdim=*/true)).flatten(1));

@@ -59,6 +59,10 @@ class HorNetImpl : public torch::nn::Cloneable<HorNetImpl> {
   const std::vector<int64_t>& stage_dims() const { return dims_; }
   /// The normalised, sorted out indices.
   const std::vector<int64_t>& out_indices() const { return out_indices_; }
+  /// Activation checkpointing: in training, each block keeps only its input
+  /// and runs again in the backward pass (ops/activation_checkpoint.h).
+  void set_grad_checkpointing(bool enabled) { grad_checkpointing_ = enabled; }
+  bool grad_checkpointing() const { return grad_checkpointing_; }
 
   HorNetOptions options;
   torch::nn::ModuleList downsample_layers{nullptr};
@@ -69,6 +73,7 @@ class HorNetImpl : public torch::nn::Cloneable<HorNetImpl> {
  private:
   std::vector<int64_t> dims_;
   std::vector<int64_t> out_indices_;
+  bool grad_checkpointing_ = false;
 };
 TORCH_MODULE(HorNet);
 

@@ -136,7 +136,9 @@ torch::Tensor DropPathImpl::forward(const torch::Tensor& x) {
   auto mask = torch::empty(shape, x.options().device(torch::kCPU)).bernoulli_(keep);
   // p == 1 drops every branch; there is nothing to rescale.
   if (keep > 0.0) mask.div_(keep);
-  return x * mask.to(x.device());
+  // From pinned memory the upload is queued on the stream rather than waited for.
+  if (x.is_cuda()) return x * mask.pin_memory().to(x.device(), /*non_blocking=*/true);
+  return x * mask;
 }
 
 }  // namespace hornet::models

@@ -54,6 +54,11 @@ bool autocast_enabled(c10::DeviceType device) {
   return is_enabled(device);
 }
 
+c10::ScalarType autocast_dtype(c10::DeviceType device) {
+  check_device(device);
+  return get_dtype(device);
+}
+
 AutocastGuard::AutocastGuard(c10::DeviceType device, c10::ScalarType dtype, bool enabled)
     : device_(device), prev_enabled_(false), prev_dtype_(dtype) {
   check_device(device);

@@ -15,6 +15,8 @@ namespace hornet::ops {
 
 /// Whether autocast is on for `device` (kCPU or kCUDA) in this thread.
 bool autocast_enabled(c10::DeviceType device);
+/// The type autocast casts to on `device` (kCPU or kCUDA) in this thread.
+c10::ScalarType autocast_dtype(c10::DeviceType device);
 
 /// Enables autocast to `dtype` on `device` (kCPU or kCUDA) while alive and
 /// restores the previous state afterwards, clearing the cast cache when the

@@ -1,6 +1,7 @@
 // Datasets, samplers and the threaded loader: layouts and their errors, epoch
 // orders, determinism across worker counts, resuming inside an epoch, and
 // broken files.
+#include "hornet/data/device_prefetch.h"
 #include "hornet/data/loader.h"
 #include "hornet/data/toy_dataset.h"
 #include "hornet/io/file_util.h"
@@ -207,6 +208,34 @@ TEST_CASE("loader: resuming inside an epoch continues with the same batches", "[
   REQUIRE(after);
   CHECK(after->index == 1);
   CHECK(torch::equal(after->images, full[1].images));
+}
+
+TEST_CASE("device prefetcher: the loader's batches, in order, on the device, also after a resume",
+          "[data][loader][device]") {
+  const auto dataset = Dataset::image_folder(toy_root() + "/train");
+  LoaderOptions lo;
+  lo.batch_size = 7;
+  lo.workers = 2;
+  lo.drop_last = true;
+  lo.seed = 5;
+  DataLoader reference(dataset, make_train_transform(small_train()), {}, lo);
+  const auto full = epoch_batches(reference, 1);
+  DataLoader loader(dataset, make_train_transform(small_train()), {}, lo);
+  DevicePrefetcher batches(loader, torch::kCPU);
+  for (int64_t start : {0, 4}) {
+    batches.start_epoch(1, start);
+    size_t k = static_cast<size_t>(start);
+    while (auto b = batches.next()) {
+      REQUIRE(k < full.size());
+      CHECK(b->index == full[k].index);
+      CHECK(b->images.device().is_cpu());
+      CHECK(torch::equal(b->images, full[k].images));
+      CHECK(torch::equal(b->labels, full[k].labels));
+      CHECK(torch::equal(b->indices, full[k].indices));
+      ++k;
+    }
+    CHECK(k == full.size());
+  }
 }
 
 TEST_CASE("loader: broken files are skipped and counted, and a run of them stops the loader", "[data][loader][errors]") {

@@ -31,11 +31,15 @@ std::string batch(int k, const char* what) {
 }
 }  // namespace
 
-TEST_CASE("train step: 20 AdamW steps equal the Python re-implementation", "[engine][train]") {
+namespace {
+// The Python reference's 20 steps, with the model set up as a run on `setup` would.
+void check_reference_training(const DeviceSetup& setup) {
   const auto experiment = config::parse_experiment(config::Config::load(dir() + "config.yaml"));
   models::ImageClassifier model(models::ImageClassifierOptions(models::HorNetOptions(experiment.model.arch))
                                     .num_classes(experiment.model.num_classes));
   REQUIRE(io::load_state_dict(*model, test::read_npy_dir(dir() + "initial")).clean());
+  if (setup.channels_last) convert_to_channels_last(*model);
+  model->backbone->set_grad_checkpointing(setup.grad_checkpointing);
   const auto plan = make_training_plan(experiment, /*world_size=*/1, /*dataset_size=*/40);
   REQUIRE(plan.accumulation == 2);  // total batch 8 of micro-batches of 4
   REQUIRE(plan.steps_per_epoch == 5);
@@ -45,7 +49,9 @@ TEST_CASE("train step: 20 AdamW steps equal the Python re-implementation", "[eng
   double worst_loss = 0, worst_lr = 0;
   int steps = 0;
   for (int k = 0; k < 40; ++k) {
-    const auto r = step.run(io::read_npy(batch(k, "x")), io::read_npy(batch(k, "t")));
+    auto x = io::read_npy(batch(k, "x"));
+    if (setup.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto r = step.run(x, io::read_npy(batch(k, "t")));
     const double want = losses[k].item<double>();
     worst_loss = std::max(worst_loss, std::abs(r.loss - want) / std::abs(want));
     if (k % 2 == 0) {
@@ -75,6 +81,24 @@ TEST_CASE("train step: 20 AdamW steps equal the Python re-implementation", "[eng
   INFO("worst relative weight error " << worst_w << ", EMA " << worst_e);
   CHECK(worst_w <= 1e-5);
   CHECK(worst_e <= 1e-5);
+}
+}  // namespace
+
+TEST_CASE("train step: 20 AdamW steps equal the Python re-implementation", "[engine][train]") {
+  check_reference_training(DeviceSetup{});
+}
+
+TEST_CASE("train step: channels-last weights and inputs train as the Python re-implementation", "[engine][train]") {
+  DeviceSetup setup;
+  setup.channels_last = true;
+  check_reference_training(setup);
+}
+
+TEST_CASE("train step: with activation checkpointing the steps equal the Python re-implementation",
+          "[engine][train][checkpointing]") {
+  DeviceSetup setup;
+  setup.grad_checkpointing = true;
+  check_reference_training(setup);
 }
 
 TEST_CASE("LR schedule: the official per-iteration warmup + cosine, and per-epoch cosine", "[engine][schedule]") {
