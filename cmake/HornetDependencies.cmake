@@ -2,6 +2,11 @@
 # Nothing is downloaded or vendored.
 
 find_package(Torch REQUIRED)
+# LibTorch's headers need C++20 from 2.12 on (Debian's 1.13 and pip's 2.11: C++17).
+if(Torch_VERSION VERSION_GREATER_EQUAL 2.12)
+  set(CMAKE_CXX_STANDARD 20)
+endif()
+message(STATUS "hornet: LibTorch ${Torch_VERSION}, C++${CMAKE_CXX_STANDARD}")
 find_package(CLI11 REQUIRED)
 find_package(ZLIB REQUIRED)  # CRC-32 of zip records, PNG writing
 # TurboJPEG, found directly: Debian's libjpeg-turbo CMake config also demands

@@ -16,7 +16,7 @@ namespace hornet::common {
 #ifdef HORNET_WITH_CUDA
 
 CudaDeviceInfo cuda_device_info(int index) {
-  const cudaDeviceProp* p = at::cuda::getDeviceProperties(index);
+  const cudaDeviceProp* p = at::cuda::getDeviceProperties(static_cast<c10::DeviceIndex>(index));
   CudaDeviceInfo info;
   info.name = p->name;
   info.major = p->major;

@@ -14,7 +14,7 @@ AmpMode resolve_amp(const std::string& text, const torch::Device& device) {
   if (text == "off") return AmpMode::kOff;
   if (text == "bf16") return AmpMode::kBf16;
   if (text == "fp16") {
-    if (!device.is_cuda()) throw std::invalid_argument("amp fp16 needs a CUDA device (use bf16 on the CPU)");
+    if (!device.is_cuda()) throw std::invalid_argument("fp16 autocast needs a CUDA device (use bf16 on the CPU)");
     return AmpMode::kFp16;
   }
   if (text == "auto") {

@@ -13,7 +13,20 @@ ModelEma::ModelEma(const models::ImageClassifier& model, double decay) : decay_(
 void ModelEma::update(const models::ImageClassifier& model) {
   torch::NoGradGuard no_grad;
   const auto source = io::state_dict(*model);
-  for (auto& [name, ema] : io::state_dict(*ema_)) {
+  const auto target = io::state_dict(*ema_);
+  if (!target.empty() && target.begin()->second.is_cuda()) {
+    // On the GPU, two multi-tensor kernels instead of four launches per tensor
+    // (ema * decay + (1 - decay) * w, rounded once less than timm's expression).
+    std::vector<torch::Tensor> emas, weights;
+    for (const auto& [name, ema] : target) {
+      emas.push_back(ema);
+      weights.push_back(source.at(name).detach());
+    }
+    at::_foreach_mul_(emas, decay_);
+    at::_foreach_add_(emas, weights, 1.0 - decay_);
+    return;
+  }
+  for (const auto& [name, ema] : target) {
     // The same expression timm evaluates, so results match to the last bit.
     ema.copy_(ema * decay_ + (1.0 - decay_) * source.at(name).detach());
   }

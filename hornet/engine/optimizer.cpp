@@ -2,6 +2,8 @@
 // utils.cosine_scheduler; mmpretrain's LinearLR + CosineAnnealingLR).
 #include "hornet/engine/optimizer.h"
 
+#include "hornet/ops/compat.h"
+
 #include <torch/nn/module.h>
 
 #include <cmath>
@@ -35,6 +37,79 @@ void Optimizer::set_lr(double lr) {
   for (size_t k = 0; k < param_groups.size(); ++k) {
     static_cast<torch::optim::AdamWOptions&>(param_groups[k].options()).lr(lr * groups[k].lr_scale);
   }
+}
+
+namespace {
+// One group's tensors whose steps agree (all of them, unless a parameter
+// missed a step's gradient).
+struct StepLists {
+  std::vector<torch::Tensor> params, grads, exp_avg, exp_avg_sq;
+};
+}  // namespace
+
+void Optimizer::step() {
+  torch::NoGradGuard no_grad;
+  auto& state = adamw->state();
+  for (auto& group : adamw->param_groups()) {
+    const auto& o = static_cast<const torch::optim::AdamWOptions&>(group.options());
+    if (o.amsgrad()) throw std::logic_error("Optimizer::step: amsgrad is not supported");
+    std::map<int64_t, StepLists> by_step;
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      const auto key = ops::optimizer_state_key(p);
+      auto it = state.find(key);
+      if (it == state.end()) {
+        auto fresh = std::make_unique<torch::optim::AdamWParamState>();
+        fresh->step(0);
+        fresh->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        fresh->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        it = state.emplace(key, std::move(fresh)).first;
+      }
+      auto& st = static_cast<torch::optim::AdamWParamState&>(*it->second);
+      st.step(st.step() + 1);
+      auto& lists = by_step[st.step()];
+      lists.params.push_back(p);
+      lists.grads.push_back(p.grad());
+      lists.exp_avg.push_back(st.exp_avg());
+      lists.exp_avg_sq.push_back(st.exp_avg_sq());
+    }
+    const auto [beta1, beta2] = o.betas();
+    for (auto& [step, l] : by_step) {
+      if (o.weight_decay() != 0) at::_foreach_mul_(l.params, 1 - o.lr() * o.weight_decay());
+      const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step));
+      const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step));
+      at::_foreach_mul_(l.exp_avg, beta1);
+      at::_foreach_add_(l.exp_avg, l.grads, 1 - beta1);
+      at::_foreach_mul_(l.exp_avg_sq, beta2);
+      at::_foreach_addcmul_(l.exp_avg_sq, l.grads, l.grads, 1 - beta2);
+      auto denom = at::_foreach_sqrt(l.exp_avg_sq);
+      at::_foreach_div_(denom, std::sqrt(bias_correction2));
+      at::_foreach_add_(denom, o.eps());
+      at::_foreach_addcdiv_(l.params, l.exp_avg, denom, -(o.lr() / bias_correction1));
+    }
+  }
+}
+
+void Optimizer::clear_grads() {
+  for (auto& group : adamw->param_groups()) {
+    for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
+  }
+}
+
+double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params) {
+    if (p.grad().defined()) grads.push_back(p.grad());
+  }
+  if (grads.empty()) return 0.0;
+  const auto norms = at::_foreach_norm(grads, 2);
+  const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
+  // The factor in the gradients' precision, as clip_grad_norm_ computes it;
+  // a factor of 1 leaves them as they are.
+  const double factor = torch::clamp_max(max_norm / (total + 1e-6), 1.0).item<double>();
+  if (factor < 1.0) at::_foreach_mul_(grads, factor);
+  return total.item<double>();
 }
 
 Optimizer make_optimizer(torch::nn::Module& module, const config::OptimConfig& c) {

@@ -5,8 +5,6 @@
 #include "hornet/engine/loss.h"
 #include "hornet/ops/autocast.h"
 
-#include <torch/nn/utils/clip_grad.h>
-
 #include <cmath>
 #include <optional>
 
@@ -42,7 +40,7 @@ TrainStep::TrainStep(models::ImageClassifier model, const config::ExperimentConf
 TrainStep::~TrainStep() = default;
 
 void TrainStep::start_epoch() {
-  if (micro_ != 0) optimizer_.adamw->zero_grad();
+  if (micro_ != 0) optimizer_.clear_grads();
   micro_ = 0;
 }
 
@@ -104,20 +102,20 @@ StepResult TrainStep::run(const torch::Tensor& images, const torch::Tensor& targ
   // Without clipping (the official 7x7 recipes clip too) the norm is not
   // needed: the loss check and the fp16 scaler's check cover non-finite steps.
   if (finite && config_.optim.clip_grad > 0) {
-    r.grad_norm = torch::nn::utils::clip_grad_norm_(params, config_.optim.clip_grad);
+    r.grad_norm = clip_grad_norm(params, config_.optim.clip_grad);
     finite = std::isfinite(r.grad_norm);
   }
   scaler_.update(finite);
   if (!finite) {
-    optimizer_.adamw->zero_grad();
+    optimizer_.clear_grads();
     r.skipped = true;
     ++state_.nonfinite_in_a_row;
     ++state_.nonfinite_total;
     return r;
   }
   state_.nonfinite_in_a_row = 0;
-  optimizer_.adamw->step();
-  optimizer_.adamw->zero_grad();
+  optimizer_.step();
+  optimizer_.clear_grads();
   ++state_.step;
   if (ema_ && state_.step % config_.ema.interval == 0) ema_->update(model_);
   return r;

@@ -14,9 +14,9 @@
 // 2.4 replaced the per-device autocast setters with ones taking a DeviceType.
 #define HORNET_TORCH_HAS_DEVICE_AUTOCAST_API HORNET_TORCH_VERSION_AT_LEAST(2, 4)
 
-#include <c10/util/string_utils.h>
 #include <torch/optim/optimizer.h>
 
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -29,7 +29,11 @@ template <typename Optimizer = torch::optim::Optimizer>
 auto optimizer_state_key(const at::Tensor& param) {
   using Key = typename std::decay_t<decltype(std::declval<Optimizer&>().state())>::key_type;
   if constexpr (std::is_same_v<Key, std::string>) {
-    return c10::guts::to_string(param.unsafeGetTensorImpl());
+    // 1.13 formats the address with c10::guts::to_string, an ostream insertion
+    // (the helper itself is gone from later versions).
+    std::ostringstream key;
+    key << param.unsafeGetTensorImpl();
+    return key.str();
   } else {
     return static_cast<Key>(param.unsafeGetTensorImpl());
   }

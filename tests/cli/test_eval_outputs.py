@@ -190,7 +190,7 @@ proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--device', 'cu
 check(proc.returncode == 1 and 'CUDA is not available' in proc.stderr or torch.cuda.is_available(),
       '--device cuda without CUDA is an error: ' + tail(proc))
 proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--amp', 'fp16')
-check(proc.returncode == 1 and 'fp16 needs a CUDA device' in proc.stderr, '--amp fp16 on the CPU is an error: ' + tail(proc))
+check(proc.returncode == 1 and 'fp16 autocast needs a CUDA device' in proc.stderr, '--amp fp16 on the CPU is an error: ' + tail(proc))
 proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--amp', 'bf16', '--weights', 'ema', '--device', 'cpu')
 check(proc.returncode == 0 and 'top-1' in proc.stdout, '--amp bf16 --device cpu validates: ' + tail(proc))
 params = sum(t.numel() for t in saved['state_dict'].values())

@@ -12,7 +12,9 @@
 #include "hornet/data/loader.h"
 #include "hornet/data/toy_dataset.h"
 #include "hornet/engine/device_setup.h"
+#include "hornet/engine/ema.h"
 #include "hornet/engine/train_step.h"
+#include "hornet/io/state_dict.h"
 #include "hornet/models/classifier.h"
 #include "hornet/ops/autocast.h"
 #include "hornet/ops/kernels/fused_ops.h"
@@ -281,6 +283,28 @@ TEST_CASE("cuda: training steps with activation checkpointing, and bf16 training
     last = r.loss;
   }
   CHECK(last < 0.5 * first);
+
+  // The EMA's multi-tensor update on the GPU against the CPU's per-tensor one.
+  auto on_cpu = small_model(3), on_gpu = small_model(3);
+  on_gpu->to(kGpu);
+  engine::ModelEma cpu_ema(on_cpu, 0.9), gpu_ema(on_gpu, 0.9);
+  {
+    torch::NoGradGuard no_grad;
+    auto cpu_params = on_cpu->parameters(), gpu_params = on_gpu->parameters();
+    for (size_t k = 0; k < cpu_params.size(); ++k) {
+      const auto delta = torch::randn(cpu_params[k].sizes());
+      cpu_params[k].add_(delta);
+      gpu_params[k].add_(delta.to(kGpu));
+    }
+  }
+  cpu_ema.update(on_cpu);
+  gpu_ema.update(on_gpu);
+  const auto want = io::state_dict(*cpu_ema.module());
+  double worst = 0;
+  for (const auto& [name, value] : io::state_dict(*gpu_ema.module())) {
+    worst = std::max(worst, hornet::test::max_rel_diff(value.cpu(), want.at(name)));
+  }
+  CHECK(worst < 1e-6);
 }
 
 TEST_CASE("cuda: the prefetcher's GPU batches equal the loader's", "[cuda]") {

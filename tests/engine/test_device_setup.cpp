@@ -38,7 +38,7 @@ TEST_CASE("device setup: auto settings resolve per device, and bad values are na
   CHECK(resolve_amp("auto", cpu) == AmpMode::kOff);
   CHECK(resolve_amp("off", cpu) == AmpMode::kOff);
   CHECK(resolve_amp("bf16", cpu) == AmpMode::kBf16);
-  CHECK_THROWS_WITH(resolve_amp("fp16", cpu), Contains("fp16 needs a CUDA device"));
+  CHECK_THROWS_WITH(resolve_amp("fp16", cpu), Contains("fp16 autocast needs a CUDA device"));
   CHECK_THROWS_WITH(resolve_amp("fp8", cpu), Contains("'fp8'"));
   CHECK(autocast_type(AmpMode::kBf16) == torch::kBFloat16);
   CHECK(autocast_type(AmpMode::kFp16) == torch::kFloat16);

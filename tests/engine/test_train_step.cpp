@@ -10,6 +10,7 @@
 #include "hornet/engine/loss.h"
 #include "hornet/engine/train_step.h"
 #include "hornet/io/npy.h"
+#include "hornet/ops/compat.h"
 #include "support/fixtures.h"
 
 #include <catch2/catch.hpp>
@@ -158,6 +159,74 @@ TEST_CASE("optimizer: the official groups, weight decay and layer decay", "[engi
   CHECK(scaled_lr(c, 1024) == 4e-3);
   c.base_batch_size = 4096;
   CHECK(scaled_lr(c, 1024) == Approx(1e-3));
+}
+
+TEST_CASE("optimizer: the multi-tensor AdamW step equals torch::optim::AdamW bit for bit, and clipping",
+          "[engine][optimizer]") {
+  // Two groups (with and without weight decay), one parameter that misses a step's gradient.
+  torch::manual_seed(3);
+  std::vector<torch::Tensor> a, b;
+  for (const auto& shape : std::vector<std::vector<int64_t>>{{7, 5}, {5}, {3, 4, 2, 2}, {9}}) {
+    a.push_back(torch::randn(shape).requires_grad_());
+    b.push_back(a.back().detach().clone().requires_grad_());
+  }
+  const auto make = [](const std::vector<torch::Tensor>& p) {
+    auto decay = torch::optim::AdamWOptions(4e-3).weight_decay(0.05).betas({0.9, 0.999}).eps(1e-8);
+    auto none = torch::optim::AdamWOptions(4e-3).weight_decay(0.0).betas({0.9, 0.999}).eps(1e-8);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(std::vector<torch::Tensor>{p[0], p[2]}, std::make_unique<torch::optim::AdamWOptions>(decay));
+    groups.emplace_back(std::vector<torch::Tensor>{p[1], p[3]}, std::make_unique<torch::optim::AdamWOptions>(none));
+    return std::make_unique<torch::optim::AdamW>(groups, decay);
+  };
+  auto reference = make(a);
+  Optimizer ours;
+  ours.adamw = make(b);
+  for (int k = 0; k < 6; ++k) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      a[i].mutable_grad() = torch::Tensor();
+      b[i].mutable_grad() = torch::Tensor();
+      if (k == 2 && i == 3) continue;  // no gradient this step: its step count falls behind
+      const auto g = torch::randn(a[i].sizes());
+      a[i].mutable_grad() = g.clone();
+      b[i].mutable_grad() = g.clone();
+    }
+    for (auto& group : reference->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(1e-3 * (k + 1));
+    for (auto& group : ours.adamw->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(1e-3 * (k + 1));
+    reference->step();
+    ours.step();
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    INFO("parameter " << i);
+    CHECK(torch::equal(a[i], b[i]));
+    const auto& sa = static_cast<torch::optim::AdamWParamState&>(*reference->state().at(ops::optimizer_state_key(a[i])));
+    const auto& sb = static_cast<torch::optim::AdamWParamState&>(*ours.adamw->state().at(ops::optimizer_state_key(b[i])));
+    CHECK(sa.step() == sb.step());
+    CHECK(torch::equal(sa.exp_avg(), sb.exp_avg()));
+    CHECK(torch::equal(sa.exp_avg_sq(), sb.exp_avg_sq()));
+  }
+  ours.clear_grads();
+  for (const auto& p : b) CHECK_FALSE(p.grad().defined());
+
+  // Clipping: the norm by hand in double, the scaled gradients as LibTorch's clip_grad_norm_ leaves them.
+  double sum = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto g = torch::randn(a[i].sizes());
+    a[i].mutable_grad() = g.clone();
+    b[i].mutable_grad() = g.clone();
+    sum += g.to(torch::kFloat64).pow(2).sum().item<double>();
+  }
+  const double want = std::sqrt(sum);
+  const double got = clip_grad_norm(b, 0.5 * want);
+  CHECK(got == Approx(want).epsilon(1e-6));
+  torch::nn::utils::clip_grad_norm_(a, 0.5 * want);
+  for (size_t i = 0; i < a.size(); ++i) CHECK(torch::allclose(b[i].grad(), a[i].grad(), 1e-6, 1e-7));
+  double clipped = 0;
+  for (const auto& p : b) clipped += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
+  CHECK(std::sqrt(clipped) == Approx(0.5 * want).epsilon(1e-5));
+  // Below the limit nothing changes.
+  const auto before = b[0].grad().clone();
+  CHECK(clip_grad_norm(b, 10 * want) == Approx(0.5 * want).epsilon(1e-5));
+  CHECK(torch::equal(b[0].grad(), before));
 }
 
 TEST_CASE("fp16 loss scaler: growth, back-off and skipped steps", "[engine][amp]") {
