@@ -30,6 +30,7 @@
 
 using namespace hornet;
 namespace kernels = hornet::ops::kernels;
+using hornet::test::gating_formula;
 using hornet::test::TensorFn;
 
 namespace {
@@ -57,16 +58,6 @@ std::vector<torch::Tensor> on(const std::vector<torch::Tensor>& in, const torch:
   return out;
 }
 
-torch::Tensor gating_formula(const std::vector<torch::Tensor>& in, const std::vector<int64_t>& dims, double scale) {
-  const auto gates = (in[1] * scale).split_with_sizes(dims, 1);
-  auto y = in[0] * gates[0];
-  const size_t steps = dims.size() - 1;
-  for (size_t i = 0; i < steps; ++i) {
-    y = torch::conv2d(y, in[2 + i].to(y.scalar_type()), in[2 + steps + i].to(y.scalar_type())) * gates[i + 1];
-  }
-  return y;
-}
-
 TensorFn gating_fused(const std::vector<int64_t>& dims, double scale) {
   return [dims, scale](const std::vector<torch::Tensor>& in) {
     const size_t steps = dims.size() - 1;
@@ -80,26 +71,14 @@ const TensorFn layer_norm_fused = [](const std::vector<torch::Tensor>& in) {
   return kernels::fused_layer_norm_channels_first(in[0], in[1], in[2], 1e-6);
 };
 const TensorFn layer_norm_formula = [](const std::vector<torch::Tensor>& in) {
-  return hornet::test::layer_norm_channels_first_formula(in[0], in[1].to(in[0].scalar_type()),
-                                                         in[2].to(in[0].scalar_type()), 1e-6);
+  return hornet::test::layer_norm_channels_first_formula(in[0], in[1], in[2], 1e-6);
 };
 const TensorFn spectrum_fused = [](const std::vector<torch::Tensor>& in) {
   return kernels::fused_spectrum_weight(in[0], in[1]);
 };
-const TensorFn spectrum_formula = [](const std::vector<torch::Tensor>& in) {
-  return torch::view_as_real(torch::view_as_complex(in[0]) * torch::view_as_complex(in[1]));
-};
 const TensorFn interleave_fused = [](const std::vector<torch::Tensor>& in) {
   return kernels::fused_interleaved_norm(in[0], in[1], in[2], in[3], 1e-6);
 };
-const TensorFn interleave_formula = [](const std::vector<torch::Tensor>& in) {
-  const auto& local = in[0];
-  const auto mixed = torch::cat({local.unsqueeze(2), in[1].unsqueeze(2)}, 2)
-                         .reshape({local.size(0), 2 * local.size(1), local.size(2), local.size(3)});
-  return hornet::test::layer_norm_channels_first_formula(mixed, in[2].to(mixed.scalar_type()),
-                                                         in[3].to(mixed.scalar_type()), 1e-6);
-};
-
 struct OpCase {
   std::string name;
   TensorFn fused, formula;
@@ -124,13 +103,13 @@ std::vector<OpCase> op_cases() {
                      {fused_in.narrow(1, 0, 6), torch::randn({2, 42, 5, 7}).contiguous(format),
                       0.3 * torch::randn({12, 6, 1, 1}), 0.3 * torch::randn({24, 12, 1, 1}), 0.1 * torch::randn({12}),
                       0.1 * torch::randn({24})}});
-    cases.push_back({"interleave + norm" + tag, interleave_fused, interleave_formula,
+    cases.push_back({"interleave + norm" + tag, interleave_fused, hornet::test::interleaved_norm_formula,
                      {torch::randn({2, 7, 24, 24}).contiguous(format), torch::randn({2, 7, 24, 24}).contiguous(format),
                       torch::linspace(0.5, 1.5, 14), torch::linspace(-0.2, 0.3, 14)}});
   }
   for (const auto& grid : std::vector<std::pair<int64_t, int64_t>>{{14, 8}, {7, 4}, {24, 13}, {12, 7}}) {
     cases.push_back({"spectrum " + std::to_string(grid.first) + "x" + std::to_string(grid.second), spectrum_fused,
-                     spectrum_formula,
+                     hornet::test::spectrum_weight_formula,
                      {torch::randn({3, 5, grid.first, grid.second, 2}), 0.02 * torch::randn({5, grid.first, grid.second, 2})},
                      false});
   }

@@ -16,16 +16,10 @@ namespace {
 
 using hornet::test::TensorFn;
 
+using hornet::test::gating_formula;
+using hornet::test::interleaved_norm_formula;
 using hornet::test::layer_norm_channels_first_formula;
-
-// gnConv's gating chain as the model's composite path computes it.
-torch::Tensor gating_formula(const std::vector<torch::Tensor>& in, const std::vector<int64_t>& dims, double scale) {
-  const auto gates = (in[1] * scale).split_with_sizes(dims, 1);
-  auto y = in[0] * gates[0];
-  const size_t steps = dims.size() - 1;
-  for (size_t i = 0; i < steps; ++i) y = torch::conv2d(y, in[2 + i], in[2 + steps + i]) * gates[i + 1];
-  return y;
-}
+using hornet::test::spectrum_weight_formula;
 
 // Inputs of a gating chain: pwa as the first channels of proj_in's output (a
 // slice, as in the model), mixed, then the projections' weights and biases.
@@ -118,19 +112,6 @@ TEST_CASE("kernel twins: channels-first LayerNorm gradients by central differenc
 }
 
 namespace {
-
-// The GF filter's composite path: complex product of the spectrum with the weight.
-torch::Tensor spectrum_weight_formula(const std::vector<torch::Tensor>& in) {
-  return torch::view_as_real(torch::view_as_complex(in[0]) * torch::view_as_complex(in[1]));
-}
-
-// Interleave (channel 2k local, 2k + 1 global), then the channels-first LayerNorm.
-torch::Tensor interleaved_norm_formula(const std::vector<torch::Tensor>& in) {
-  const auto& local = in[0];
-  const auto mixed = torch::cat({local.unsqueeze(2), in[1].unsqueeze(2)}, 2)
-                         .reshape({local.size(0), 2 * local.size(1), local.size(2), local.size(3)});
-  return layer_norm_channels_first_formula(mixed, in[2], in[3], 1e-6);
-}
 
 const hornet::test::TensorFn spectrum_weight = [](const std::vector<torch::Tensor>& in) {
   return hornet::ops::kernels::fused_spectrum_weight(in[0], in[1]);

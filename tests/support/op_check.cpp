@@ -11,7 +11,29 @@ torch::Tensor layer_norm_channels_first_formula(const torch::Tensor& x, const to
                                                 double eps) {
   const auto u = x.mean(1, true);
   const auto s = (x - u).pow(2).mean(1, true);
-  return w.view({-1, 1, 1}) * (x - u) / torch::sqrt(s + eps) + b.view({-1, 1, 1});
+  return w.to(x.scalar_type()).view({-1, 1, 1}) * (x - u) / torch::sqrt(s + eps) +
+         b.to(x.scalar_type()).view({-1, 1, 1});
+}
+
+torch::Tensor gating_formula(const std::vector<torch::Tensor>& in, const std::vector<int64_t>& dims, double scale) {
+  const auto gates = (in[1] * scale).split_with_sizes(dims, 1);
+  auto y = in[0] * gates[0];
+  const size_t steps = dims.size() - 1;
+  for (size_t i = 0; i < steps; ++i) {
+    y = torch::conv2d(y, in[2 + i].to(y.scalar_type()), in[2 + steps + i].to(y.scalar_type())) * gates[i + 1];
+  }
+  return y;
+}
+
+torch::Tensor spectrum_weight_formula(const std::vector<torch::Tensor>& in) {
+  return torch::view_as_real(torch::view_as_complex(in[0]) * torch::view_as_complex(in[1]));
+}
+
+torch::Tensor interleaved_norm_formula(const std::vector<torch::Tensor>& in) {
+  const auto& local = in[0];
+  const auto mixed = torch::cat({local.unsqueeze(2), in[1].unsqueeze(2)}, 2)
+                         .reshape({local.size(0), 2 * local.size(1), local.size(2), local.size(3)});
+  return layer_norm_channels_first_formula(mixed, in[2], in[3], 1e-6);
 }
 
 double max_rel_diff(const torch::Tensor& a, const torch::Tensor& b) {
