@@ -110,6 +110,10 @@ stage_bench() {
 
 stage_suite() {
   source "$deps/env.sh"
+  # The reference fixtures (tests/reference/make_fixtures.py) decode with OpenCV and read scikit-image's photographs.
+  if ! "$python" -c 'import cv2, skimage' 2>/dev/null; then
+    echo "note: $python lacks cv2 or skimage: reference_fixtures fails, and the Catch2 cases that read fixtures with it"
+  fi
   ctest --test-dir "$build" -j "$(nproc)" --timeout 300 --output-on-failure -LE "slow|distributed|cuda"
 }
 
