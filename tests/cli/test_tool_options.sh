@@ -83,5 +83,20 @@ out=$("$bin/hornet-data" bench "$data/train" --batches 1 --batch-size 2 --worker
 grep -qF "(ImageFolder: 4 images, 2 classes)" <<<"$out" || fail "the hidden folder was taken for a class: $out"
 "$bin/hornet-data" grid "$data/train" --out "$work/h.png" --count 2 >/dev/null || fail "grid with a hidden folder"
 
+# Benchmarks: the forward alone, the run's device settings, and the options that do not apply.
+out=$("$bin/hornet-eval" --arch tiny --benchmark-eval --batch-size 1 --image-size 64 --steps 1 --threads 1 2>&1) ||
+  fail "--benchmark-eval: $out"
+grep -qE "eval forward tiny batch 1 at 64 on cpu \(amp off\): median [0-9.]+ s, [0-9.]+ images/s" <<<"$out" ||
+  fail "--benchmark-eval printed: $out"
+out=$("$bin/hornet-eval" --arch tiny --benchmark-train --batch-size 2 --image-size 64 --steps 1 --threads 1 \
+  --amp bf16 --channels-last true --activation-checkpointing 2>&1) || fail "--benchmark-train with settings: $out"
+grep -qF "on cpu (amp bf16, channels-last, activation checkpointing)" <<<"$out" ||
+  fail "--benchmark-train did not report its settings: $out"
+expect_error "CUDA is not available" "$bin/hornet-eval" --arch tiny --benchmark-train --device cuda --steps 1
+expect_error "--activation-checkpointing does not apply to --benchmark-eval" "$bin/hornet-eval" --arch tiny \
+  --benchmark-eval --activation-checkpointing
+expect_error "--channels-last: maybe not in {auto,true,false}" "$bin/hornet-eval" --arch tiny --benchmark-eval \
+  --channels-last maybe
+
 ((failures == 0)) && echo "tool options: all checks passed"
 exit $((failures > 0))
