@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gathers the C++ libraries hornet builds against that an offline GPU host
-# lacks (OpenCV core + imgproc, yaml-cpp, spdlog, fmt, CLI11, TurboJPEG, libpng,
+# lacks (OpenCV core + imgproc, yaml-cpp, spdlog, fmt, CLI11, TurboJPEG, libpng, zlib,
 # Catch2, Gloo headers, and what their shared libraries load) from Debian 12's
 # packages into one folder, unpacked (`apt-get download` + `dpkg -x`, no
 # installation), small enough to travel with a command (64 MiB in all).
@@ -19,9 +19,9 @@ out=$(realpath -m "${1:-$repo/deps}")
 packages=(
   # headers and CMake configs
   libopencv-core-dev libopencv-imgproc-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-  libturbojpeg0-dev libpng-dev catch2 libgloo-dev
+  libturbojpeg0-dev libpng-dev zlib1g-dev catch2 libgloo-dev
   # the shared libraries they link, and what those load
-  libopencv-core406 libopencv-imgproc406 libyaml-cpp0.7 libspdlog1.10 libfmt9 libturbojpeg0 libpng16-16
+  libopencv-core406 libopencv-imgproc406 libyaml-cpp0.7 libspdlog1.10 libfmt9 libturbojpeg0 libpng16-16 zlib1g
   libtbb12 libblas3 liblapack3 libgfortran5 libquadmath0
   libglx0 libglvnd0 libx11-6 libxcb1 libxau6 libxdmcp6 libbsd0 libmd0
 )
