@@ -3,6 +3,7 @@
 #include "hornet/common/allocator.h"
 #include "hornet/common/cli.h"
 #include "hornet/data/batch.h"
+#include "hornet/data/device_prefetch.h"
 #include "hornet/distributed/process_group.h"
 #include "hornet/engine/device_setup.h"
 #include "hornet/engine/loss.h"
@@ -41,26 +42,29 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
   EvalResult r;
   // One row per sample: dataset index, top-1 hit, top-5 hit, cross-entropy, label, top-1 class.
   std::vector<torch::Tensor> rows, logits, labels, indices;
-  loader.start_epoch(0);
+  // On CUDA the next batch's upload overlaps this one's forward.
+  data::DevicePrefetcher batches(loader, device);
+  batches.start_epoch(0);
   const data::Normalizer normalize(device, channels_last);
-  while (auto batch = loader.next()) {
-    const auto images = normalize(batch->images.to(device));
+  while (auto batch = batches.next()) {
+    const auto images = normalize(batch->images);
     torch::Tensor out;
     {
       std::optional<ops::AutocastGuard> amp;
       if (autocast != c10::ScalarType::Undefined) amp.emplace(device.type(), autocast);
       out = model.forward(images).to(torch::kFloat32);
     }
-    const auto y = batch->labels.to(device);
+    const auto& y = batch->labels;
     const auto hits = topk_hits(out, y, 5);
     const auto loss = torch::nn::functional::cross_entropy(out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+    const auto y_cpu = y.cpu();
     rows.push_back(torch::stack({batch->indices.to(torch::kFloat64), hits.select(1, 0).cpu().to(torch::kFloat64),
                                  hits.any(1).cpu().to(torch::kFloat64), loss.cpu().to(torch::kFloat64),
-                                 batch->labels.to(torch::kFloat64), out.argmax(1).cpu().to(torch::kFloat64)},
+                                 y_cpu.to(torch::kFloat64), out.argmax(1).cpu().to(torch::kFloat64)},
                                 1));
     if (keep_logits) {
       logits.push_back(out.to(torch::kCPU));
-      labels.push_back(batch->labels.clone());
+      labels.push_back(y_cpu.clone());
       indices.push_back(batch->indices.clone());
     }
   }
