@@ -13,6 +13,7 @@
 #include "hornet/data/toy_dataset.h"
 #include "hornet/engine/device_setup.h"
 #include "hornet/engine/ema.h"
+#include "hornet/engine/evaluate.h"
 #include "hornet/engine/train_step.h"
 #include "hornet/io/state_dict.h"
 #include "hornet/models/classifier.h"
@@ -331,4 +332,25 @@ TEST_CASE("cuda: the prefetcher's GPU batches equal the loader's", "[cuda]") {
     }
     CHECK(k == expected.size());
   }
+
+  // Validation through the prefetcher on the GPU: the CPU's accuracy and loss.
+  data::EvalPipelineOptions eval_pipeline;
+  eval_pipeline.resize = 36;
+  eval_pipeline.crop = 32;
+  data::LoaderOptions vo;
+  vo.batch_size = 7;
+  vo.workers = 2;
+  vo.pin_memory = true;
+  auto model = small_model(6);
+  data::DataLoader cpu_loader(dataset, data::make_eval_transform(eval_pipeline), {}, vo);
+  const auto on_cpu = engine::evaluate(*model, cpu_loader);
+  model->to(kGpu);
+  engine::convert_to_channels_last(*model);
+  data::DataLoader gpu_loader(dataset, data::make_eval_transform(eval_pipeline), {}, vo);
+  exact_float32();
+  const auto on_gpu = engine::evaluate(*model, gpu_loader, false, nullptr, c10::ScalarType::Undefined, true);
+  CHECK(on_gpu.samples == on_cpu.samples);
+  // At most one sample may fall on the other side of a near tie.
+  CHECK(std::abs(on_gpu.top1 - on_cpu.top1) <= 100.0 / static_cast<double>(on_cpu.samples) + 1e-9);
+  CHECK(on_gpu.loss == Approx(on_cpu.loss).epsilon(1e-4));
 }
