@@ -3,7 +3,9 @@
 computed in Python from the same logits and from labels read off the folder
 layout, for a checkpoint hornet-train wrote and for one Python wrote. For the
 Python checkpoint the logits themselves are checked against the reference
-model fed by mmpretrain's evaluation pipeline reproduced in Python.
+model fed by mmpretrain's evaluation pipeline reproduced in Python, and so are
+those of a run trained with channels-last weights and activation
+checkpointing, loaded into the reference model by torch.load.
 
     test_eval_accuracy.py BIN_DIR WORK_DIR
 """
@@ -134,6 +136,34 @@ if result is not None:
         print(f'CONFIG --predict: max |logits - reference| = {err:.3g}')
         if err > 1e-4:
             failures.append(f'CONFIG --predict logits differ by {err}')
+
+    # 3. Channels-last weights and activation checkpointing (CUDA settings, here on the CPU): the run trains and
+    #    says so, its convolution weights are saved with channels-last strides, and PyTorch loads the file into
+    #    the reference model, which gives hornet-eval's logits.
+    work_cl = os.path.join(WORK, 'run_cl')
+    cl = subprocess.run([os.path.join(BIN, 'hornet-train'), config, '--work-dir', work_cl, '--set', 'schedule.epochs=1',
+                         '--set', 'ema.enabled=false', '--set', 'runtime.channels_last=true',
+                         '--set', 'runtime.activation_checkpointing=true'], capture_output=True, text=True)
+    if cl.returncode != 0:
+        failures.append(f'channels-last training failed: {cl.stderr[-2000:]}')
+    else:
+        if 'amp off, channels-last, activation checkpointing' not in cl.stdout + cl.stderr:
+            failures.append('the channels-last run did not report its settings: ' + (cl.stdout + cl.stderr)[-1500:])
+        state = torch.load(os.path.join(work_cl, 'last.pth'), map_location='cpu')['state_dict']
+        stem = state['backbone.downsample_layers.0.0.weight']
+        if stem.is_contiguous() or not stem.is_contiguous(memory_format=torch.channels_last):
+            failures.append(f'the stem convolution was not saved channels-last: strides {stem.stride()}')
+        trained = hornet_ref.Classifier(arch, CLASSES)
+        trained.load_state_dict(state)
+        trained.eval()
+        result_cl, logits_cl = hornet_eval(os.path.join(work_cl, 'last.pth'), 'channels_last')
+        if result_cl is not None:
+            with torch.no_grad():
+                want = trained(torch.from_numpy(np.stack(inputs))).numpy()
+            err = np.abs(want - logits_cl).max()
+            print(f'channels-last run: max |hornet-eval logits - PyTorch on the saved weights| = {err:.3g}')
+            if err > 1e-4:
+                failures.append(f'channels-last checkpoint: logits differ from PyTorch by {err}')
 
 bad = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', os.path.join(WORK, 'nope.pth')],
                      capture_output=True, text=True)
