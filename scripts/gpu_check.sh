@@ -15,7 +15,7 @@
 #   toy     the toy recipe on CUDA (bf16) and on the CPU: the GPU run must reach the CPU's top-1
 #   bench   scripts/bench/gpu_train.py --check (hornet vs eager vs torch.compile, data loader)
 #   suite   the CTest suite (CPU tests and CLI checks; labels `slow` and `distributed` left out; only when named)
-# The whole run ends within GPU_CHECK_SECONDS (default 570: a device command may run 600 s); each stage
+# The whole run ends within GPU_CHECK_SECONDS (default 570: one 10-minute job); each stage
 # gets its own limit (GPU_CHECK_LIMITS, e.g. "cuda=180 bench=300") or what is left, whichever is less,
 # and the benchmark writes its results after every case, so a run cut short keeps what it measured.
 set -uo pipefail
