@@ -22,6 +22,7 @@
 #include "hornet/distributed/process_group.h"
 #include "hornet/config/experiment.h"
 #include "hornet/engine/benchmark.h"
+#include "hornet/engine/device_setup.h"
 #include "hornet/engine/evaluate.h"
 #include "hornet/data/dataset.h"
 #include "hornet/engine/predict.h"
@@ -164,10 +165,11 @@ int main(int argc, char** argv) {
             "a checkpoint without a config (--arch A --checkpoint F)");
     } else if (bench_train || bench_eval) {
       if (bench_train && bench_eval) throw std::invalid_argument("--benchmark-train and --benchmark-eval: give one");
-      allow({"--arch", "--benchmark-train", "--benchmark-eval", "--steps", "--batch-size", "--image-size",
-             "--num-classes", "--device", "--amp", "--channels-last",
-             bench_train ? "--activation-checkpointing" : "--benchmark-train"},
-            bench_train ? "--benchmark-train" : "--benchmark-eval");
+      std::vector<std::string> options{"--arch", "--steps", "--batch-size", "--image-size", "--num-classes",
+                                       "--device", "--amp", "--channels-last"};
+      options.push_back(bench_train ? "--benchmark-train" : "--benchmark-eval");
+      if (bench_train) options.push_back("--activation-checkpointing");
+      allow(options, bench_train ? "--benchmark-train" : "--benchmark-eval");
     } else {
       allow({"--arch", "--summary", "--forward", "--num-classes", "--image-size", "--batch-size"},
             "--summary/--forward");
@@ -192,6 +194,14 @@ int main(int argc, char** argv) {
       }
     };
     const int64_t predict_batch = batch_size > 0 ? batch_size : 32;
+    // --device without a config (with one it sets runtime.device).
+    const auto device_option = [&] {
+      const torch::Device target(device.empty() ? "cpu" : device);
+      if (target.is_cuda() && !torch::cuda::is_available()) {
+        throw std::invalid_argument("--device " + device + ": CUDA is not available in this build or machine");
+      }
+      return target;
+    };
     if (!config_path.empty()) {
       auto config = hornet::config::Config::load(config_path);
       for (const auto& o : overrides) config.set(o);
@@ -213,7 +223,8 @@ int main(int argc, char** argv) {
           fallback = models::checkpoint_class_names(checkpoint);
         }
         const auto names = hornet::engine::choose_class_names(class_names, model->num_classes(), fallback);
-        const auto autocast = hornet::engine::eval_autocast_type(amp, model->parameters().front().device());
+        const auto autocast =
+            hornet::engine::autocast_type(hornet::engine::resolve_amp(amp, model->parameters().front().device()));
         report_predictions(hornet::engine::predict(*model, paths, e.val.pipeline, topk, predict_batch, autocast), names);
         return 0;
       }
@@ -266,11 +277,8 @@ int main(int argc, char** argv) {
       if (!dump_logits.empty() && input_npy.empty() && predict.empty()) {
         throw std::invalid_argument("--dump-logits needs --input-npy or --predict");
       }
-      const torch::Device target(device.empty() ? "cpu" : device);
-      if (target.is_cuda() && !torch::cuda::is_available()) {
-        throw std::invalid_argument("--device " + device + ": CUDA is not available in this build or machine");
-      }
-      const auto autocast = hornet::engine::eval_autocast_type(amp, target);
+      const auto target = device_option();
+      const auto autocast = hornet::engine::autocast_type(hornet::engine::resolve_amp(amp, target));
       const auto paths = predict.empty() ? std::vector<std::string>{} : hornet::engine::expand_image_paths(predict);
       models::CheckpointModelOptions options;
       options.num_classes = num_classes;
@@ -336,10 +344,7 @@ int main(int argc, char** argv) {
       runtime.amp = amp;
       runtime.channels_last = channels_last;
       runtime.activation_checkpointing = checkpointing;
-      const torch::Device target(device.empty() ? "cpu" : device);
-      if (target.is_cuda() && !torch::cuda::is_available()) {
-        throw std::invalid_argument("--device " + device + ": CUDA is not available in this build or machine");
-      }
+      const auto target = device_option();
       bo.setup = hornet::engine::resolve_device_setup(runtime, target);
       const auto memory = [](const hornet::engine::StepTiming& t) {
         return t.peak_memory < 0 ? std::string()

@@ -46,14 +46,7 @@ struct DevicePrefetcher::Impl {
   }
 
   std::optional<Batch> next() {
-    if (!streams) {
-      auto batch = loader.next();
-      if (batch && device != batch->images.device()) {
-        batch->images = batch->images.to(device);
-        batch->labels = batch->labels.to(device);
-      }
-      return batch;
-    }
+    if (!streams) return loader.next();
     if (!primed) {
       fetch();
       primed = true;

@@ -34,9 +34,7 @@ models::ImageClassifier benchmark_model(const BenchmarkOptions& o) {
   torch::manual_seed(0);
   models::ImageClassifier model(
       models::ImageClassifierOptions(models::HorNetOptions(o.arch)).num_classes(o.num_classes));
-  model->to(o.setup.device);
-  if (o.setup.channels_last) convert_to_channels_last(*model);
-  model->backbone->set_grad_checkpointing(o.setup.grad_checkpointing);
+  place_model(*model, o.setup);
   return model;
 }
 

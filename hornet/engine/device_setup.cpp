@@ -92,4 +92,10 @@ void convert_to_channels_last(torch::nn::Module& module) {
   }
 }
 
+void place_model(models::ImageClassifierImpl& model, const DeviceSetup& setup) {
+  model.to(setup.device);
+  if (setup.channels_last) convert_to_channels_last(model);
+  model.backbone->set_grad_checkpointing(setup.grad_checkpointing);
+}
+
 }  // namespace hornet::engine

@@ -10,9 +10,12 @@
 //       use TF32 tensor cores (CUDA; Ampere and later).
 //   runtime.cudnn_benchmark: true   cuDNN times its algorithms for each new
 //       input shape and keeps the fastest (training shapes are fixed).
+//   runtime.activation_checkpointing: false   true recomputes each block in
+//       the backward pass instead of storing its activations.
 #pragma once
 
 #include "hornet/config/experiment.h"
+#include "hornet/models/classifier.h"
 
 #include <torch/nn/module.h>
 #include <torch/types.h>
@@ -54,5 +57,9 @@ bool cuda_supports_bf16(int index);
 /// Converts the convolution weights to channels-last strides in place;
 /// shapes, values and parameter identities stay.
 void convert_to_channels_last(torch::nn::Module& module);
+
+/// Puts `model` on the setup's device, in its memory format, with its
+/// activation checkpointing.
+void place_model(models::ImageClassifierImpl& model, const DeviceSetup& setup);
 
 }  // namespace hornet::engine

@@ -25,10 +25,6 @@ namespace {
 constexpr int64_t kColumns = 6;
 }  // namespace
 
-c10::ScalarType eval_autocast_type(const std::string& amp, const torch::Device& device) {
-  return autocast_type(resolve_amp(amp, device));
-}
-
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits,
                     distributed::ProcessGroup* group, c10::ScalarType autocast, bool channels_last) {
   if (group && group->size() > 1 && keep_logits) {
@@ -171,7 +167,7 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
   io::FoundWeights found;
   auto model = load_classifier(c, checkpoint, options.weights, &found);
   apply_math_switches(setup);
-  if (setup.channels_last) convert_to_channels_last(*model);
+  place_model(*model, setup);
   auto result = evaluate(*model, *loader, options.keep_logits, nullptr, autocast_type(setup.amp), setup.channels_last);
   result.ema = found.ema;
   result.file_has_both = found.file_has_both;

@@ -72,10 +72,6 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
                     distributed::ProcessGroup* group = nullptr,
                     c10::ScalarType autocast = c10::ScalarType::Undefined, bool channels_last = false);
 
-/// The autocast type of "auto", "off", "bf16" or "fp16" on `device`
-/// (Undefined for off; engine/device_setup.h's resolve_amp).
-c10::ScalarType eval_autocast_type(const std::string& amp, const torch::Device& device);
-
 /// Opens a dataset as a config describes it (root, split, prefix, class
 /// names); an annotation file's labels must lie below `num_classes` (when > 0),
 /// else the error names the file, line and class count.

@@ -270,9 +270,7 @@ void Trainer::build_model() {
     }
     spdlog::info("load_from {}: {}", c_.runtime.load_from, report.str(5));
   }
-  model_->to(device_);
-  if (setup_.channels_last) convert_to_channels_last(*model_);
-  model_->backbone->set_grad_checkpointing(setup_.grad_checkpointing);
+  place_model(*model_, setup_);
   if (group_) distributed::broadcast_state(*group_, *model_);
   seed_rank_generator(c_.runtime.seed, rank_);
   step_ = std::make_unique<TrainStep>(model_, c_, plan_, setup_.amp, group_.get());

@@ -39,8 +39,7 @@ void check_reference_training(const DeviceSetup& setup) {
   models::ImageClassifier model(models::ImageClassifierOptions(models::HorNetOptions(experiment.model.arch))
                                     .num_classes(experiment.model.num_classes));
   REQUIRE(io::load_state_dict(*model, test::read_npy_dir(dir() + "initial")).clean());
-  if (setup.channels_last) convert_to_channels_last(*model);
-  model->backbone->set_grad_checkpointing(setup.grad_checkpointing);
+  place_model(*model, setup);
   const auto plan = make_training_plan(experiment, /*world_size=*/1, /*dataset_size=*/40);
   REQUIRE(plan.accumulation == 2);  // total batch 8 of micro-batches of 4
   REQUIRE(plan.steps_per_epoch == 5);
