@@ -2,6 +2,15 @@
 # Nothing is downloaded or vendored.
 
 find_package(Torch REQUIRED)
+# TorchConfig looks for libtorch.so on the system paths before its own folder:
+# a prefix of .../torch/share/cmake alone, with Debian's libtorch-dev also
+# installed, would mix two LibTorch versions.
+cmake_path(IS_PREFIX TORCH_INSTALL_PREFIX "${TORCH_LIBRARY}" NORMALIZE hornet_torch_library_matches)
+if(NOT hornet_torch_library_matches)
+  message(FATAL_ERROR "LibTorch's CMake config is in ${TORCH_INSTALL_PREFIX} but libtorch.so was found at "
+                      "${TORCH_LIBRARY}, another LibTorch. Put the LibTorch folder itself in CMAKE_PREFIX_PATH "
+                      "(for pip's torch: python -c 'import os, torch; print(os.path.dirname(torch.__file__))').")
+endif()
 # LibTorch's headers need C++20 from 2.12 on (Debian's 1.13 and pip's 2.11: C++17).
 if(Torch_VERSION VERSION_GREATER_EQUAL 2.12)
   set(CMAKE_CXX_STANDARD 20)
@@ -18,6 +27,22 @@ find_library(HORNET_TURBOJPEG_LIBRARY turbojpeg REQUIRED)
 find_package(PNG)
 set(HORNET_WITH_LIBPNG ${PNG_FOUND})
 find_package(spdlog REQUIRED)
+# PyPI's torch ships its own fmt (12.x) in torch/include, which precedes the
+# system include directory on every command line; Debian's spdlog 1.10 is
+# built against fmt 9 and does not compile with fmt 11+. A folder holding only
+# a link to the system fmt, searched first, gives hornet's sources the fmt that
+# spdlog was built with (LibTorch's own fmt symbols live in a versioned inline
+# namespace, so the two do not clash).
+add_library(hornet_system_fmt INTERFACE)
+if(EXISTS "${TORCH_INSTALL_PREFIX}/include/fmt")
+  get_target_property(fmt_dirs fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+  find_path(HORNET_FMT_INCLUDE_DIR fmt/core.h PATHS ${fmt_dirs} NO_DEFAULT_PATH REQUIRED)
+  set(fmt_first "${PROJECT_BINARY_DIR}/fmt-first")
+  file(MAKE_DIRECTORY "${fmt_first}")
+  file(CREATE_LINK "${HORNET_FMT_INCLUDE_DIR}/fmt" "${fmt_first}/fmt" SYMBOLIC)
+  target_include_directories(hornet_system_fmt SYSTEM INTERFACE $<BUILD_INTERFACE:${fmt_first}>)
+  message(STATUS "hornet: LibTorch ships fmt; spdlog gets ${HORNET_FMT_INCLUDE_DIR}/fmt first")
+endif()
 find_package(yaml-cpp REQUIRED)
 
 # OpenCV: core and imgproc are required; imgcodecs (PNG, BMP, WebP, TIFF
@@ -64,7 +89,13 @@ if(NOT HORNET_CUDA STREQUAL "OFF")
     message(FATAL_ERROR "HORNET_CUDA=ON needs a CUDA-enabled LibTorch and a CUDA compiler (nvcc)")
   endif()
 endif()
-message(STATUS "hornet: CUDA support ${HORNET_WITH_CUDA}")
+if(HORNET_WITH_CUDA)
+  # For --version: the toolkit LibTorch's config found, and the GPU architectures built.
+  set(HORNET_CUDA_VERSION "${CUDAToolkit_VERSION_MAJOR}.${CUDAToolkit_VERSION_MINOR}")
+  message(STATUS "hornet: CUDA support ON (CUDA ${HORNET_CUDA_VERSION}, TORCH_CUDA_ARCH_LIST ${TORCH_CUDA_ARCH_LIST})")
+else()
+  message(STATUS "hornet: CUDA support OFF")
+endif()
 
 if(HORNET_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
@@ -74,4 +105,7 @@ if(HORNET_BUILD_TESTS)
   if(NOT HORNET_PYTHON)
     find_program(HORNET_PYTHON NAMES python3 REQUIRED)
   endif()
+  # The Python whose torch checkpoints must interoperate with hornet's files
+  # (tests/cli/test_torch_interop.py): the PyPI build passes its venv's.
+  set(HORNET_TORCH_PYTHON "${HORNET_PYTHON}" CACHE FILEPATH "Python with the torch that checks checkpoint interop")
 endif()

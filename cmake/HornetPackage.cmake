@@ -3,7 +3,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS hornet hornet_warnings hornet_sanitize
+install(TARGETS hornet hornet_system_fmt hornet_warnings hornet_sanitize
         EXPORT hornetTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   auto* classes = app.add_option("--num-classes", num_classes, "With --init: classifier outputs")
                       ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
   auto* seed_option = app.add_option("--seed", seed, "With --init: the random seed");
-  app.set_version_flag("--version", std::string("hornet ") + hornet::kVersion);
+  app.set_version_flag("--version", hornet::version_text());
   CLI11_PARSE(app, argc, argv);
   return hornet::common::run_command("hornet-convert", [&]() -> int {
     if (init->count() == 0) {

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   bench->add_option("--workers", bench_workers, "Worker threads")->check(CLI::Range(1, 1024));
   bench->add_option("--batch-size", bench_batch, "Batch size")->check(CLI::Range(1, 65536));
   bench->add_option("--batches", bench_batches, "Batches to time (after one warm-up batch)")->check(CLI::Range(1, 1000000));
-  app.set_version_flag("--version", std::string("hornet ") + hornet::kVersion);
+  app.set_version_flag("--version", hornet::version_text());
   CLI11_PARSE(app, argc, argv);
 
   return hornet::common::run_command("hornet-data", [&]() -> int {

@@ -17,6 +17,7 @@
 //   hornet-eval CONFIG --checkpoint F --predict IMAGE_OR_FOLDER... [...]
 //                                                    classify with the config's model and test pipeline
 #include "hornet/common/cli.h"
+#include "hornet/common/cuda_device.h"
 #include "hornet/common/version.h"
 #include "hornet/distributed/environment.h"
 #include "hornet/distributed/process_group.h"
@@ -39,7 +40,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <torch/cuda.h>
 
 #include <cstdio>
 #include <iostream>
@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
                  "Mixed precision: off (default), auto (bf16 on GPUs that have it), bf16 or fp16 (CUDA only)")
       ->check(CLI::IsMember({"auto", "off", "bf16", "fp16"}));
   app.add_option("--threads", threads, "Intra-op threads (0: one per core)")->check(CLI::Range(0, 4096));
-  app.set_version_flag("--version", std::string("hornet ") + hornet::kVersion);
+  app.set_version_flag("--version", hornet::version_text());
   CLI11_PARSE(app, argc, argv);
 
   return hornet::common::run_command("hornet-eval", [&]() -> int {
@@ -197,9 +197,7 @@ int main(int argc, char** argv) {
     // --device without a config (with one it sets runtime.device).
     const auto device_option = [&] {
       const torch::Device target(device.empty() ? "cpu" : device);
-      if (target.is_cuda() && !torch::cuda::is_available()) {
-        throw std::invalid_argument("--device " + device + ": CUDA is not available in this build or machine");
-      }
+      hornet::common::check_device_usable(target, "--device");
       return target;
     };
     if (!config_path.empty()) {

@@ -6,7 +6,9 @@
 # checkpoints), validates the result with hornet-eval, and plots the curves.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${BUILD_DIR:-$repo/build}
+# shellcheck source=scripts/torch_env.sh
+source "$repo/scripts/torch_env.sh"
+build_dir=$HORNET_BUILD_DIR
 cd "$repo"
 "$repo/scripts/setup.sh"
 bin="$build_dir/bin"

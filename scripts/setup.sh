@@ -1,32 +1,44 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package that hornet's build, tests and demo need, then
-# configures and builds hornet in Release under build/.
+# Installs what hornet's build, tests and demo need on Debian 12, then configures
+# and builds hornet in Release. Ends with how long it took and how much it
+# downloaded.
 #
-# Idempotent and non-interactive: packages already present are skipped by apt,
-# and an existing build directory is reused (ccache keeps rebuilds cheap).
+# Two LibTorch builds, one code base (docs/building.md):
+#   HORNET_TORCH=debian (default)  Debian's libtorch-dev 1.13, CPU only, in build/
+#   HORNET_TORCH=pypi              PyPI's torch 2.11.0 (the CUDA 13.0 build) in a
+#                                  venv, CUDA kernels, GPU tests and NCCL compiled
+#                                  in; in build-pypi/
 #
-#   scripts/setup.sh              install packages + build
-#   scripts/setup.sh --deps-only  install packages only
-#   BUILD_DIR=build-asan CMAKE_ARGS="-DHORNET_SANITIZE=ON" scripts/setup.sh
+# Idempotent and non-interactive: packages already present are skipped, the venv
+# is reused, an existing build directory is rebuilt incrementally (ccache).
+#
+#   scripts/setup.sh              install + build
+#   scripts/setup.sh --deps-only  install only
+#   BUILD_DIR=... CMAKE_ARGS="-DHORNET_SANITIZE=ON" scripts/setup.sh
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${BUILD_DIR:-$repo/build}
+# shellcheck source=scripts/torch_env.sh
+source "$repo/scripts/torch_env.sh"
 deps_only=0
 [[ "${1:-}" == "--deps-only" ]] && deps_only=1
+
+started=$(date +%s)
+received_before=$(hornet_bytes_received)
 
 packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git
   # LibTorch 1.13 (CPU) and a fast BLAS: without libopenblas0-pthread matrix
-  # products fall back to the reference BLAS, about 30x slower.
+  # products fall back to the reference BLAS, about 30x slower. Installed for
+  # the PyPI build too: python3-torch (the fixtures' reference) depends on it.
   libtorch-dev libopenblas0-pthread
   # image decoding and processing
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libturbojpeg0-dev libpng-dev
   # configuration, logging, command lines, tests, distributed headers
   zlib1g-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev catch2 libgloo-dev
   # Python is a test and benchmark tool only: fixtures, the reference model, peers
-  python3 python3-torch python3-torchvision python3-numpy python3-pil python3-matplotlib
+  python3 python3-venv python3-torch python3-torchvision python3-numpy python3-pil python3-matplotlib
   # the reference pipeline decodes with OpenCV; scikit-image ships the test photographs
   python3-opencv python3-skimage
 )
@@ -45,10 +57,26 @@ if ((${#missing[@]})); then
 else
   echo "setup: all Debian packages present"
 fi
-((deps_only)) && exit 0
 
-echo "setup: configuring $build_dir (Release)"
+cmake_torch_args=()
+if [[ $HORNET_TORCH == pypi ]]; then
+  hornet_install_pypi_torch
+  cmake_torch_args=(-DCMAKE_PREFIX_PATH="$(hornet_pypi_torch_dir)" -DHORNET_TORCH_PYTHON="$HORNET_TORCH_VENV/bin/python"
+                    -DTORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-8.0;9.0}")
+fi
+
+report() {
+  local mib=$(( ($(hornet_bytes_received) - received_before) / 1048576 ))
+  echo "setup: LibTorch '$HORNET_TORCH', $1 in $(( $(date +%s) - started )) s, ${mib} MiB downloaded"
+}
+if ((deps_only)); then
+  report "packages ready"
+  exit 0
+fi
+
+echo "setup: configuring $HORNET_BUILD_DIR (Release, LibTorch '$HORNET_TORCH')"
 # shellcheck disable=SC2086
-cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-}
+cmake -S "$repo" -B "$HORNET_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cmake_torch_args[@]}" ${CMAKE_ARGS:-}
 echo "setup: building"
-cmake --build "$build_dir"
+cmake --build "$HORNET_BUILD_DIR"
+report "built"

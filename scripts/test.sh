@@ -7,6 +7,8 @@
 #   scripts/test.sh -L python|cli   extra arguments go to ctest
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build_dir=${BUILD_DIR:-$repo/build}
+# shellcheck source=scripts/torch_env.sh
+source "$repo/scripts/torch_env.sh"
+build_dir=$HORNET_BUILD_DIR
 "$repo/scripts/setup.sh"
 "$repo/scripts/run_ctest.sh" "$build_dir" "$@"

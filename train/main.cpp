@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   app.add_option("--dataset-size", dataset_size, "With --dry-run: count steps for N training images (default: data.train.expected_size)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  app.set_version_flag("--version", std::string("hornet ") + hornet::kVersion);
+  app.set_version_flag("--version", hornet::version_text());
   CLI11_PARSE(app, argc, argv);
 
   std::string tool = "hornet-train";

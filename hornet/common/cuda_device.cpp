@@ -9,9 +9,38 @@
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
+#include <torch/cuda.h>
+
 #include <stdexcept>
 
 namespace hornet::common {
+
+bool built_with_cuda() {
+#ifdef HORNET_WITH_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
+void check_device_usable(const c10::Device& device, const std::string& setting) {
+  if (!device.is_cuda()) return;
+  const std::string what = setting + " is " + device.str();
+  if (!built_with_cuda()) {
+    throw std::invalid_argument(what + ", but this build of hornet has no CUDA support (it was built against a "
+                                "CPU-only LibTorch; HORNET_TORCH=pypi scripts/setup.sh builds the CUDA one)");
+  }
+  const auto count = static_cast<int64_t>(torch::cuda::device_count());
+  if (count == 0) {
+    throw std::invalid_argument(what + ", but no CUDA device is present on this machine (the driver reports "
+                                "none); use the CPU (cpu) here");
+  }
+  if (device.has_index() && device.index() >= count) {
+    throw std::invalid_argument(what + ", but only " + std::to_string(count) + " CUDA device" +
+                                (count == 1 ? " is" : "s are") + " present (cuda:0" +
+                                (count > 1 ? "..cuda:" + std::to_string(count - 1) : std::string()) + ")");
+  }
+}
 
 #ifdef HORNET_WITH_CUDA
 

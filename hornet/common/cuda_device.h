@@ -4,10 +4,21 @@
 // check torch::cuda::is_available() first).
 #pragma once
 
+#include <c10/core/Device.h>
+
 #include <cstdint>
 #include <string>
 
 namespace hornet::common {
+
+/// Whether this build of hornet has its CUDA kernels (a CUDA LibTorch and nvcc).
+bool built_with_cuda();
+
+/// Throws std::invalid_argument when `device` cannot be used here, saying why:
+/// a build without CUDA support, no CUDA device present, or an index past the
+/// devices present. `setting` names where the device came from ("--device",
+/// "runtime.device").
+void check_device_usable(const c10::Device& device, const std::string& setting);
 
 struct CudaDeviceInfo {
   std::string name;

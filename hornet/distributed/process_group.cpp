@@ -2,13 +2,19 @@
 
 #include "hornet/build_config.h"
 
+// c10d's headers declare a backend only under its macro, which LibTorch's CMake
+// config may already define on the command line.
+#ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
+#endif
 #include <torch/csrc/distributed/c10d/Backend.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef HORNET_WITH_CUDA
+#ifndef USE_C10D_NCCL
 #define USE_C10D_NCCL
+#endif
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 

@@ -4,7 +4,6 @@
 #include "hornet/models/primitives.h"
 
 #include <ATen/Context.h>
-#include <torch/cuda.h>
 
 #include <stdexcept>
 
@@ -55,9 +54,7 @@ std::string DeviceSetup::str() const {
 }
 
 DeviceSetup resolve_device_setup(const config::RuntimeConfig& runtime, const torch::Device& device) {
-  if (device.is_cuda() && !torch::cuda::is_available()) {
-    throw std::invalid_argument("runtime.device is " + device.str() + " but CUDA is not available");
-  }
+  common::check_device_usable(device, "runtime.device");
   DeviceSetup s;
   s.device = device;
   s.amp = resolve_amp(runtime.amp, device);

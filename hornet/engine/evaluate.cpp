@@ -1,6 +1,7 @@
 #include "hornet/engine/evaluate.h"
 
 #include "hornet/common/allocator.h"
+#include "hornet/common/cuda_device.h"
 #include "hornet/common/cli.h"
 #include "hornet/data/batch.h"
 #include "hornet/data/device_prefetch.h"
@@ -14,7 +15,6 @@
 #include "hornet/ops/autocast.h"
 #include "hornet/ops/kernels/fused_ops.h"
 
-#include <torch/cuda.h>
 
 #include <optional>
 #include <sstream>
@@ -128,9 +128,7 @@ std::unique_ptr<data::DataLoader> make_val_loader(const config::ExperimentConfig
 models::ImageClassifier load_classifier(const config::ExperimentConfig& c, const std::string& checkpoint,
                                         io::WeightChoice choice, io::FoundWeights* found) {
   const torch::Device device(c.runtime.device);
-  if (device.is_cuda() && !torch::cuda::is_available()) {
-    throw std::invalid_argument("runtime.device is " + c.runtime.device + " but CUDA is not available");
-  }
+  common::check_device_usable(device, "runtime.device");
   ops::kernels::set_fused_mode(ops::kernels::parse_fused_mode(c.runtime.fused_kernels));
   io::TorchFile file(checkpoint);
   const auto weights = io::find_weights(file.root(), choice);

@@ -4,6 +4,7 @@
 #include "hornet/ops/kernels/fused_ops.h"
 
 #include "hornet/common/cli.h"
+#include "hornet/common/cuda_device.h"
 #include "hornet/common/stop_signal.h"
 #include "hornet/data/batch.h"
 #include "hornet/data/device_prefetch.h"
@@ -21,7 +22,6 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
-#include <torch/cuda.h>
 
 #include <chrono>
 #include <cstdio>
@@ -171,9 +171,7 @@ void Trainer::join_group() {
   rank_ = env_.rank;
   world_ = env_.world_size;
   device_ = torch::Device(c_.runtime.device);
-  if (device_.is_cuda() && !torch::cuda::is_available()) {
-    throw std::invalid_argument("runtime.device is " + c_.runtime.device + " but CUDA is not available");
-  }
+  common::check_device_usable(device_, "runtime.device");
   if (!env_.distributed()) return;
   if (device_.is_cuda() && !device_.has_index()) {
     device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank));

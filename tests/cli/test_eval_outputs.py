@@ -187,8 +187,9 @@ check(pub.get('top1') == 82.84 and pub.get('sha256') == digest and pub.get('sha2
 
 # 12. --device / --amp, a custom arch's summary, a randomly initialised checkpoint.
 proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--device', 'cuda')
-check(proc.returncode == 1 and 'CUDA is not available' in proc.stderr or torch.cuda.is_available(),
-      '--device cuda without CUDA is an error: ' + tail(proc))
+check(proc.returncode == 1 and 'is cuda, but ' in proc.stderr and
+      ('no CUDA support' in proc.stderr or 'no CUDA device is present' in proc.stderr) or torch.cuda.is_available(),
+      '--device cuda without CUDA is an error saying why: ' + tail(proc))
 proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--amp', 'fp16')
 check(proc.returncode == 1 and 'fp16 autocast needs a CUDA device' in proc.stderr, '--amp fp16 on the CPU is an error: ' + tail(proc))
 proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--amp', 'bf16', '--weights', 'ema', '--device', 'cpu')

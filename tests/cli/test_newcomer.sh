@@ -106,7 +106,7 @@ expect 1 "work_dirs/nowhere: no such dataset folder" hornet-train "$config" --se
 expect 1 "did you mean 'tiny-gf'" hornet-eval --arch tiny_gf --summary
 expect 1 "did you mean" hornet-train "$config" --set optim.lrr=1 --dry-run
 expect 105 "--batch-size: Value 0 not in range 1 to 65536" hornet-eval --arch tiny --forward --batch-size 0
-expect 1 "CUDA is not available" hornet-eval "$config" --set model.num_classes=3 --checkpoint work_dirs/toy/best.pth --device cuda
+expect 1 "is cuda, but" hornet-eval "$config" --set model.num_classes=3 --checkpoint work_dirs/toy/best.pth --device cuda
 for tool in hornet-train hornet-eval hornet-data hornet-convert; do expect 0 "hornet " "$tool" --version; done
 
 ((failures == 0)) && echo "newcomer walk-through: all checks passed"

@@ -2,10 +2,12 @@
 # The tools explain themselves: --version everywhere, config errors with key
 # paths and origins, hornet-data's options checked and named, grid images in
 # the format their name asks for, hidden folders not taken for classes.
-#   tests/cli/test_tool_options.sh BIN_DIR WORK_DIR
+#   tests/cli/test_tool_options.sh BIN_DIR WORK_DIR LIBTORCH_VERSION CUDA(ON|OFF)
 set -uo pipefail
 bin=$1
 work=$2
+torch_version=$3
+cuda=$4
 rm -rf "$work"
 mkdir -p "$work"
 failures=0
@@ -19,9 +21,14 @@ expect_error() {  # expected message, command...
 }
 
 version=$(sed -n 's/.*kVersion = "\([0-9.]*\)".*/\1/p' "$(dirname "$0")/../../hornet/common/version.h")
+if [[ $cuda == ON ]]; then
+  expected="^hornet $version \\(LibTorch $torch_version, CUDA [0-9]+\\.[0-9]+ kernels for [0-9.;]+\\)\$"
+else
+  expected="^hornet $version \\(LibTorch $torch_version, CPU only\\)\$"
+fi
 for tool in hornet-train hornet-eval hornet-data hornet-convert; do
   out=$("$bin/$tool" --version 2>&1) || fail "$tool --version exited non-zero"
-  [[ $out == "hornet $version" ]] || fail "$tool --version printed '$out', expected 'hornet $version'"
+  [[ $out =~ $expected ]] || fail "$tool --version printed '$out', expected /$expected/"
 done
 
 data="$work/data"
@@ -92,7 +99,15 @@ out=$("$bin/hornet-eval" --arch tiny --benchmark-train --batch-size 2 --image-si
   --amp bf16 --channels-last true --activation-checkpointing 2>&1) || fail "--benchmark-train with settings: $out"
 grep -qF "on cpu (amp bf16, channels-last, activation checkpointing)" <<<"$out" ||
   fail "--benchmark-train did not report its settings: $out"
-expect_error "CUDA is not available" "$bin/hornet-eval" --arch tiny --benchmark-train --device cuda --steps 1
+# --device cuda says why it cannot run: no CUDA in the build, or no GPU on the machine.
+if [[ $cuda == ON ]]; then
+  nvidia-smi -L 2>/dev/null | grep -q '^GPU' ||
+    expect_error "--device is cuda, but no CUDA device is present on this machine" \
+      "$bin/hornet-eval" --arch tiny --benchmark-train --device cuda --steps 1
+else
+  expect_error "--device is cuda, but this build of hornet has no CUDA support" \
+    "$bin/hornet-eval" --arch tiny --benchmark-train --device cuda --steps 1
+fi
 expect_error "--activation-checkpointing does not apply to --benchmark-eval" "$bin/hornet-eval" --arch tiny \
   --benchmark-eval --activation-checkpointing
 expect_error "--channels-last: maybe not in {auto,true,false}" "$bin/hornet-eval" --arch tiny --benchmark-eval \

@@ -628,12 +628,64 @@ ema: {{enabled: true, decay: {cfg['ema_decay']}}}
         save(os.path.join(out_dir, 'final_ema', key + '.npy'), tensor)
 
 
+def generator_key():
+    """What the fixtures depend on: this folder's sources and the versions of
+    the libraries that compute them."""
+    import hashlib
+    import PIL
+    import cv2
+    import skimage
+    digest = hashlib.sha256()
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.endswith('.py'):
+            with open(os.path.join(here, name), 'rb') as f:
+                digest.update(name.encode() + b'\0' + f.read())
+    for module in (torch, np, cv2, skimage, PIL):
+        digest.update(f'{module.__name__} {module.__version__}\n'.encode())
+    return digest.hexdigest()[:16]
+
+
+def from_cache(out, cache):
+    """Fills `out` from `cache` (hard links) when the cache holds this
+    generator's fixtures; otherwise returns a function that stores them there."""
+    import shutil
+    entry = os.path.join(cache, generator_key())
+    if os.path.exists(os.path.join(entry, '.complete')):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(entry, out, copy_function=os.link)
+        print(f'fixtures: reused {entry} (same generator sources and library versions)')
+        return None
+    # Generate afresh: files linked from another cache entry must not be rewritten in place.
+    shutil.rmtree(out, ignore_errors=True)
+
+    def store():
+        staging = f'{entry}.{os.getpid()}'
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(out, staging, copy_function=os.link)
+        open(os.path.join(staging, '.complete'), 'w').close()
+        try:
+            os.rename(staging, entry)
+            print(f'fixtures: cached in {entry}')
+        except OSError:  # another run stored the same fixtures first
+            shutil.rmtree(staging, ignore_errors=True)
+    return store
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out', required=True, help='output directory')
     parser.add_argument('--cases', nargs='*', default=None, help='model cases to write (default: all)')
     parser.add_argument('--threads', type=int, default=os.cpu_count())
+    parser.add_argument('--cache', default=os.environ.get('HORNET_FIXTURE_CACHE'),
+                        help='folder of fixture sets keyed by the hash of this generator and its libraries '
+                             '(default: $HORNET_FIXTURE_CACHE; none: always generate)')
     args = parser.parse_args()
+    store = None
+    if args.cache and args.cases is None:
+        store = from_cache(args.out, args.cache)
+        if store is None:
+            return
     torch.set_num_threads(args.threads)
     make_npy_cases(os.path.join(args.out, 'npy'))
     make_checkpoint_cases(os.path.join(args.out, 'checkpoints'))
@@ -646,6 +698,8 @@ def main():
         start = time.time()
         make_model_case(os.path.join(args.out, 'models'), name, spec, zoo, shape, classes, checks, seed=1000 + i)
         print(f'fixture {name}: {time.time() - start:.1f} s', flush=True)
+    if store:
+        store()
 
 
 if __name__ == '__main__':

@@ -1,0 +1,49 @@
+# Sourced by the set-up, test and demo scripts: which LibTorch hornet builds
+# against, and where that build lives.
+#   HORNET_TORCH        debian (default: Debian's libtorch-dev 1.13, CPU) or
+#                       pypi (PyPI's torch 2.11.0, the CUDA 13.0 build, in a venv)
+#   HORNET_TORCH_VENV   the venv for pypi (default ~/.cache/hornet/torch-2.11.0,
+#                       shared by every checkout)
+#   BUILD_DIR           the build directory (default build/ or build-pypi/)
+
+HORNET_TORCH=${HORNET_TORCH:-debian}
+HORNET_PYPI_TORCH_VERSION=2.11.0
+# The venv's numpy: the torch 2.11 interoperability test reads and writes .npy.
+HORNET_PYPI_NUMPY_VERSION=2.3.5
+case $HORNET_TORCH in
+  debian) HORNET_BUILD_DIR=${BUILD_DIR:-$repo/build} ;;
+  pypi) HORNET_BUILD_DIR=${BUILD_DIR:-$repo/build-pypi} ;;
+  *)
+    echo "HORNET_TORCH must be 'debian' or 'pypi', got '$HORNET_TORCH'" >&2
+    exit 2
+    ;;
+esac
+HORNET_TORCH_VENV=${HORNET_TORCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/hornet/torch-$HORNET_PYPI_TORCH_VERSION}
+
+# Bytes received on every network interface but loopback since boot.
+hornet_bytes_received() {
+  awk 'NR > 2 { sub(/:/, " "); if ($1 != "lo") sum += $2 } END { printf "%.0f\n", sum }' /proc/net/dev
+}
+
+# The folder of the venv's torch package: its include/, lib/ and share/cmake/
+# are a complete LibTorch. Passed as CMAKE_PREFIX_PATH (not share/cmake alone,
+# which would let find_library pick a system libtorch.so first).
+hornet_pypi_torch_dir() {
+  "$HORNET_TORCH_VENV/bin/python" -c 'import os, torch; print(os.path.dirname(torch.__file__))' 2>/dev/null
+}
+
+hornet_install_pypi_torch() {
+  local python=$HORNET_TORCH_VENV/bin/python
+  local want="torch $HORNET_PYPI_TORCH_VERSION, numpy $HORNET_PYPI_NUMPY_VERSION"
+  local have
+  have=$("$python" -c 'import numpy, torch; print(f"torch {torch.__version__.split(\"+\")[0]}, numpy {numpy.__version__}")' \
+           2>/dev/null || true)
+  if [[ $have == "$want" ]]; then
+    echo "setup: $want present in $HORNET_TORCH_VENV"
+    return
+  fi
+  echo "setup: installing $want from PyPI into $HORNET_TORCH_VENV (about 3.5 GB with its CUDA libraries)"
+  [[ -x $python ]] || /usr/bin/python3 -m venv "$HORNET_TORCH_VENV"
+  "$python" -m pip install --disable-pip-version-check --progress-bar off -q \
+    "torch==$HORNET_PYPI_TORCH_VERSION" "numpy==$HORNET_PYPI_NUMPY_VERSION"
+}
