@@ -66,10 +66,11 @@ stage_build() {
   fi
   # shellcheck disable=SC1091
   source "$deps/env.sh"
-  local torch_cmake
-  torch_cmake=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)') || return 2
+  # The torch package folder (not its share/cmake): TorchConfig then finds its own libraries.
+  local torch_dir
+  torch_dir=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))') || return 2
   cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHORNET_CUDA=ON \
-    -DTORCH_CUDA_ARCH_LIST="$arch_list" -DCMAKE_PREFIX_PATH="$torch_cmake;$deps/usr" \
+    -DTORCH_CUDA_ARCH_LIST="$arch_list" -DCMAKE_PREFIX_PATH="$torch_dir;$deps/usr" \
     -DHORNET_PYTHON="$(command -v "$python")" -DCMAKE_CUDA_COMPILER="${CUDACXX:-/usr/local/cuda/bin/nvcc}" &&
     cmake --build "$build" -j "$(nproc)"
 }
@@ -123,7 +124,7 @@ stage_suite() {
   if ! "$python" -c 'import cv2, skimage' 2>/dev/null; then
     echo "note: $python lacks cv2 or skimage: reference_fixtures fails, and the Catch2 cases that read fixtures with it"
   fi
-  ctest --test-dir "$build" -j "$(nproc)" --timeout 300 --output-on-failure -LE "slow|distributed|cuda"
+  ctest --test-dir "$build" -j "$(nproc)" --timeout 300 --output-on-failure -LE "slow|distributed|cuda|gpu"
 }
 
 {

@@ -74,6 +74,13 @@ std::string local_address_towards(const std::string& host, int port) {
   return address;
 }
 
+// "rank 3" or "ranks 1, 4".
+std::string rank_list(const std::vector<int>& ranks) {
+  std::string text = ranks.size() == 1 ? "rank " : "ranks ";
+  for (size_t k = 0; k < ranks.size(); ++k) text += (k ? ", " : "") + std::to_string(ranks[k]);
+  return text;
+}
+
 }  // namespace
 
 struct ProcessGroup::Impl {
@@ -91,17 +98,40 @@ struct ProcessGroup::Impl {
 
   std::string where() const { return env.master_addr + ":" + std::to_string(env.master_port); }
 
-  // `join`: this is a rank's own connection, counted by the store's
-  // rendezvous (rank 0 waits until every rank's has arrived); helper
-  // connections (heartbeat, diagnosis) are not.
-  c10::intrusive_ptr<c10d::TCPStore> connect(bool join, std::chrono::milliseconds timeout) const {
+  // `serve`: rank 0's own connection holds the store; helper connections
+  // (heartbeat, diagnosis) and the other ranks are clients. The store's own
+  // wait for workers is not used: how it fails differs between LibTorch
+  // versions, and it cannot say which rank is missing (join() below can).
+  c10::intrusive_ptr<c10d::TCPStore> connect(bool serve, std::chrono::milliseconds timeout) const {
     c10d::TCPStoreOptions o;
     o.port = static_cast<uint16_t>(env.master_port);
-    o.isServer = join && env.rank == 0;
-    o.numWorkers = join ? c10::optional<std::size_t>(static_cast<std::size_t>(env.world_size)) : c10::nullopt;
-    o.waitWorkers = join;
+    o.isServer = serve && env.rank == 0;
+    o.waitWorkers = false;
     o.timeout = timeout;
     return c10::make_intrusive<c10d::TCPStore>(env.master_addr, o);
+  }
+
+  static std::string joined_key(int rank) { return "hornet/joined/" + std::to_string(rank); }
+
+  // Every rank announces itself; rank 0 waits for all of them and names those
+  // that never arrive.
+  void join() {
+    store->set(joined_key(env.rank), std::vector<uint8_t>{1});
+    if (env.rank != 0) return;
+    std::vector<std::string> keys;
+    for (int r = 0; r < env.world_size; ++r) keys.push_back(joined_key(r));
+    try {
+      store->wait(keys, options.timeout);
+    } catch (const std::exception& e) {
+      std::vector<int> absent;
+      for (int r = 0; r < env.world_size; ++r) {
+        if (!store->check({joined_key(r)})) absent.push_back(r);
+      }
+      throw DistributedError("rank 0 waited " + std::to_string(options.timeout.count() / 1000) +
+                             " s at the rendezvous store " + where() + ": " + rank_list(absent) +
+                             " never joined (did it start, with the same MASTER_ADDR and MASTER_PORT?) [" +
+                             first_line(e) + "]");
+    }
   }
 
   void beat() {
@@ -132,15 +162,10 @@ struct ProcessGroup::Impl {
         if (r == env.rank || now != before[static_cast<size_t>(r)]) continue;
         (now == 0 ? absent : stopped).push_back(r);
       }
-      const auto list = [](const std::vector<int>& ranks) {
-        std::string text = ranks.size() == 1 ? "rank " : "ranks ";
-        for (size_t k = 0; k < ranks.size(); ++k) text += (k ? ", " : "") + std::to_string(ranks[k]);
-        return text;
-      };
       if (!absent.empty()) {
-        cause = list(absent) + " never joined (did it start, with the same MASTER_ADDR and MASTER_PORT?)";
+        cause = rank_list(absent) + " never joined (did it start, with the same MASTER_ADDR and MASTER_PORT?)";
       } else if (!stopped.empty()) {
-        cause = list(stopped) + " stopped answering (" + (stopped.size() == 1 ? "it died or hangs)" : "they died or hang)");
+        cause = rank_list(stopped) + " stopped answering (" + (stopped.size() == 1 ? "it died or hangs)" : "they died or hang)");
       } else {
         cause = "every rank is still running; a rank did not reach this collective within distributed.timeout (" +
                 std::to_string(options.timeout.count() / 1000) + " s), or the ranks run different code";
@@ -190,13 +215,13 @@ ProcessGroup::ProcessGroup(const LaunchEnvironment& env, const GroupOptions& opt
   } catch (const std::exception& e) {
     throw DistributedError(
         env.rank == 0
-            ? "rank 0 could not hold the rendezvous store at " + s.where() + " or not every one of the " +
-                  std::to_string(env.world_size) + " ranks joined within " + seconds +
-                  " (is the port in use, or did a rank fail to start?) [" + first_line(e) + "]"
+            ? "rank 0 could not hold the rendezvous store at " + s.where() + " (is the port in use?) [" +
+                  first_line(e) + "]"
             : "rank " + std::to_string(env.rank) + " could not reach the rendezvous store at " + s.where() +
                   " within " + seconds + " (MASTER_ADDR/MASTER_PORT must name rank 0's host, reachable from here) [" +
                   first_line(e) + "]");
   }
+  s.join();
   auto prefixed = c10::make_intrusive<c10d::PrefixStore>("hornet/" + s.backend, s.store);
   s.guarded("joining the " + s.backend + " process group", [&] {
     if (s.backend == "gloo") {

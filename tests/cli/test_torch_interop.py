@@ -110,10 +110,13 @@ if hornet('hornet-convert', '--init', 'tiny-gf', path('init.pth'), '--seed', '5'
     loaded = load_weights_only(path('init.pth'))
     mine = hornet_logits(path('init.pth'))
     if loaded is not None and mine is not None:
-        close(mine, reference_logits(loaded), 'hornet-convert --init -> hornet-eval vs torch.load(weights_only)')
+        check(set(loaded) == {'meta', 'state_dict'}, f'hornet layout: meta and state_dict ({sorted(loaded)})')
+        close(mine, reference_logits(loaded['state_dict']),
+              'hornet-convert --init -> hornet-eval vs torch.load(weights_only)')
 
 # A training checkpoint (model, EMA, optimizer, scheduler, RNG states, meta).
 data = make_toy(BIN, path('toy'))
+os.makedirs(path('train'))
 _, last = train_tiny_ema_run(BIN, path('train'), data)
 loaded = load_weights_only(last)
 if loaded is not None:
