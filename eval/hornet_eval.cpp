@@ -40,7 +40,6 @@
 
 #include <CLI/CLI.hpp>
 
-
 #include <cstdio>
 #include <iostream>
 #include <optional>

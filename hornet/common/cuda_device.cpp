@@ -15,21 +15,13 @@
 
 namespace hornet::common {
 
-bool built_with_cuda() {
-#ifdef HORNET_WITH_CUDA
-  return true;
-#else
-  return false;
-#endif
-}
-
 void check_device_usable(const c10::Device& device, const std::string& setting) {
   if (!device.is_cuda()) return;
   const std::string what = setting + " is " + device.str();
-  if (!built_with_cuda()) {
-    throw std::invalid_argument(what + ", but this build of hornet has no CUDA support (it was built against a "
-                                "CPU-only LibTorch; HORNET_TORCH=pypi scripts/setup.sh builds the CUDA one)");
-  }
+#ifndef HORNET_WITH_CUDA
+  throw std::invalid_argument(what + ", but this build of hornet has no CUDA support (it was built against a "
+                              "CPU-only LibTorch; HORNET_TORCH=pypi scripts/setup.sh builds the CUDA one)");
+#endif
   const auto count = static_cast<int64_t>(torch::cuda::device_count());
   if (count == 0) {
     throw std::invalid_argument(what + ", but no CUDA device is present on this machine (the driver reports "

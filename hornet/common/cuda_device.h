@@ -11,9 +11,6 @@
 
 namespace hornet::common {
 
-/// Whether this build of hornet has its CUDA kernels (a CUDA LibTorch and nvcc).
-bool built_with_cuda();
-
 /// Throws std::invalid_argument when `device` cannot be used here, saying why:
 /// a build without CUDA support, no CUDA device present, or an index past the
 /// devices present. `setting` names where the device came from ("--device",

@@ -1,8 +1,8 @@
 #include "hornet/engine/evaluate.h"
 
 #include "hornet/common/allocator.h"
-#include "hornet/common/cuda_device.h"
 #include "hornet/common/cli.h"
+#include "hornet/common/cuda_device.h"
 #include "hornet/data/batch.h"
 #include "hornet/data/device_prefetch.h"
 #include "hornet/distributed/process_group.h"
@@ -14,7 +14,6 @@
 #include "hornet/models/checkpoint.h"
 #include "hornet/ops/autocast.h"
 #include "hornet/ops/kernels/fused_ops.h"
-
 
 #include <optional>
 #include <sstream>
