@@ -10,9 +10,10 @@
 # Use it on the other host with:
 #   cmake -DCMAKE_PREFIX_PATH="$TORCH_CMAKE;$PWD/deps/usr" ...
 #   export LD_LIBRARY_PATH=$PWD/deps/usr/lib/x86_64-linux-gnu:$LD_LIBRARY_PATH
-# (source OUT/env.sh sets both paths). The script checks that every library the
-# bundle's libraries load is in the bundle or in the base system every Linux
-# host has, and fails if the bundle grows past 60 MiB.
+# (source OUT/env.sh sets both paths, for wherever OUT was unpacked). The script
+# makes every symlink in the bundle relative, and fails if one stays absolute or
+# dangles, if a library the bundle's libraries load is neither in the bundle nor
+# in the base system every Linux host has, or if the bundle grows past 60 MiB.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$(realpath -m "${1:-$repo/deps}")
@@ -41,6 +42,12 @@ if ((n_debs != ${#packages[@]})); then
   exit 1
 fi
 lib="$out/usr/lib/x86_64-linux-gnu"
+# A few packages (zlib1g) still ship /lib; merged into usr/lib as on a
+# merged-/usr system, so that one library folder holds every library.
+if [[ -d $out/lib ]]; then
+  cp -a "$out/lib/." "$out/usr/lib/"
+  rm -rf "${out:?}/lib"
+fi
 # Debian installs BLAS and LAPACK through the alternatives system, which dpkg -x does not run.
 ln -sf blas/libblas.so.3 "$lib/libblas.so.3"
 ln -sf lapack/liblapack.so.3 "$lib/liblapack.so.3"
@@ -48,6 +55,37 @@ ln -sf lapack/liblapack.so.3 "$lib/liblapack.so.3"
 # libraries; Catch2's static library is the one exception).
 rm -rf "$out/usr/share/doc" "$out/usr/share/man"
 find "$out" -name '*.a' ! -name 'libCatch2*' -delete
+# Only Gloo's headers are needed (LibTorch has Gloo built in); the link to the
+# library libgloo-dev expects, and the CMake config naming it, would dangle.
+rm -f "$out/usr/lib/libgloo.so"
+rm -rf "$out/usr/share/cmake/Gloo"
+# The bundle must work wherever it is unpacked: a link to an absolute path
+# (zlib1g-dev's libz.so -> /lib/x86_64-linux-gnu/libz.so.1.2.13) would reach
+# into the other host's system, or nowhere. Each becomes relative to the same
+# file inside the bundle (under usr/ for the merged /lib).
+while IFS= read -r -d '' link; do
+  target=$(readlink "$link")
+  [[ $target == /* ]] || continue
+  for inside in "$out$target" "$out/usr$target"; do
+    if [[ -e $inside ]]; then
+      ln -sfn "$(realpath -s -m --relative-to="$(dirname "$link")" "$inside")" "$link"
+      break
+    fi
+  done
+done < <(find "$out" -type l -print0)
+bad_links=()
+while IFS= read -r -d '' link; do
+  target=$(readlink "$link")
+  if [[ $target == /* ]]; then
+    bad_links+=("${link#"$out"/} -> $target is absolute")
+  elif [[ ! -e $link ]]; then
+    bad_links+=("${link#"$out"/} -> $target dangles")
+  fi
+done < <(find "$out" -type l -print0)
+if ((${#bad_links[@]})); then
+  printf 'bundle_deps: error: symlink %s\n' "${bad_links[@]}" >&2
+  exit 1
+fi
 
 missing=()
 while IFS= read -r so; do
@@ -60,10 +98,21 @@ if ((${#missing[@]})); then
   printf 'bundle_deps: error: %s, which the bundle lacks\n' "${missing[@]}" >&2
   exit 1
 fi
-cat >"$out/env.sh" <<ENV
-# Source this to build and run hornet against the bundle.
-export CMAKE_PREFIX_PATH="$out/usr\${CMAKE_PREFIX_PATH:+;\$CMAKE_PREFIX_PATH}"
-export LD_LIBRARY_PATH="$lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
+# env.sh finds its own folder, so the bundle can be unpacked anywhere. The
+# library path is needed at build time too: the test binaries run to list
+# their cases, and the RUNPATH linked into them serves only their direct
+# dependencies, not what OpenCV loads in turn (libtbb, libblas, libGLX...).
+cat >"$out/env.sh" <<'ENV'
+# Source this (from bash) to build and run hornet against the bundle, wherever it lies.
+hornet_deps=$(cd "$(dirname "${BASH_SOURCE[0]:?env.sh needs bash, which tells it where it is}")" && pwd)
+case ";${CMAKE_PREFIX_PATH:-};" in
+  *";$hornet_deps/usr;"*) ;;
+  *) export CMAKE_PREFIX_PATH="$hornet_deps/usr${CMAKE_PREFIX_PATH:+;$CMAKE_PREFIX_PATH}" ;;
+esac
+case ":${LD_LIBRARY_PATH:-}:" in
+  *":$hornet_deps/usr/lib/x86_64-linux-gnu:"*) ;;
+  *) export LD_LIBRARY_PATH="$hornet_deps/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ;;
+esac
 ENV
 size=$(du -sm "$out" | cut -f1)
 echo "bundle_deps: $out holds ${#packages[@]} packages, $size MiB (every loaded library present)"
