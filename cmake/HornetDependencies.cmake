@@ -1,6 +1,32 @@
 # Third-party libraries, all from Debian packages (scripts/setup.sh installs them).
 # Nothing is downloaded or vendored.
 
+# The CUDA compiler: CMAKE_CUDA_COMPILER or CUDACXX when given, else nvcc on
+# PATH, else /usr/local/cuda's (CMake's own search). A CUDA LibTorch's config
+# (pip's) looks for the toolkit again with its own FindCUDA, which reads
+# neither CUDACXX nor CMAKE_CUDA_COMPILER; told the toolkit of the compiler
+# found here, it cannot pick another one.
+if(HORNET_CUDA STREQUAL "ON")
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(NOT CMAKE_CUDA_COMPILER)
+    set(hornet_cudacxx "")
+    if(DEFINED ENV{CUDACXX})
+      set(hornet_cudacxx " (CUDACXX=$ENV{CUDACXX} is not a working nvcc)")
+    endif()
+    message(FATAL_ERROR "HORNET_CUDA=ON but no CUDA compiler was found${hornet_cudacxx}: set CUDACXX (or "
+                        "-DCMAKE_CUDA_COMPILER) to nvcc, put nvcc on PATH, or install the CUDA toolkit at /usr/local/cuda")
+  endif()
+endif()
+set(hornet_nvcc "${CMAKE_CUDA_COMPILER}")
+if(NOT hornet_nvcc AND DEFINED ENV{CUDACXX})
+  set(hornet_nvcc "$ENV{CUDACXX}")
+endif()
+if(NOT HORNET_CUDA STREQUAL "OFF" AND NOT CUDA_TOOLKIT_ROOT_DIR AND IS_ABSOLUTE "${hornet_nvcc}")
+  cmake_path(GET hornet_nvcc PARENT_PATH hornet_nvcc_bin)
+  cmake_path(GET hornet_nvcc_bin PARENT_PATH CUDA_TOOLKIT_ROOT_DIR)
+endif()
+
 find_package(Torch REQUIRED)
 # TorchConfig looks for libtorch.so on the system paths before its own folder:
 # a prefix of .../torch/share/cmake alone, with Debian's libtorch-dev also
@@ -93,6 +119,24 @@ if(HORNET_WITH_CUDA)
   # For --version: the toolkit LibTorch's config found, and the GPU architectures built.
   set(HORNET_CUDA_VERSION "${CUDAToolkit_VERSION_MAJOR}.${CUDAToolkit_VERSION_MINOR}")
   message(STATUS "hornet: CUDA support ON (CUDA ${HORNET_CUDA_VERSION}, TORCH_CUDA_ARCH_LIST ${TORCH_CUDA_ARCH_LIST})")
+  # c10d's ProcessGroupNCCL.hpp includes nccl.h, which a CUDA toolkit need not
+  # hold (NCCL is a package of its own). Pip's torch loads the libnccl of the
+  # nvidia wheel beside it, so that wheel's header comes first, then the
+  # toolkit's, then the system's.
+  cmake_path(GET TORCH_INSTALL_PREFIX PARENT_PATH hornet_site_packages)
+  set(hornet_nccl_hints "${hornet_site_packages}/nvidia/nccl/include" "${hornet_site_packages}/nvidia/cu13/include"
+                        ${CUDAToolkit_INCLUDE_DIRS})
+  find_path(HORNET_NCCL_INCLUDE_DIR nccl.h PATHS ${hornet_nccl_hints} NO_DEFAULT_PATH
+            DOC "The folder of nccl.h, for c10d's NCCL process group")
+  find_path(HORNET_NCCL_INCLUDE_DIR nccl.h)
+  if(NOT HORNET_NCCL_INCLUDE_DIR)
+    string(REPLACE ";" ", " hornet_nccl_hints "${hornet_nccl_hints}")
+    message(FATAL_ERROR "The CUDA build's NCCL process group needs nccl.h, which is in none of ${hornet_nccl_hints} "
+                        "nor the system's include folders: install pip's nvidia-nccl-cu13 beside torch or NCCL's "
+                        "headers, or pass -DHORNET_NCCL_INCLUDE_DIR=<the folder of nccl.h>")
+  endif()
+  include_directories(SYSTEM "${HORNET_NCCL_INCLUDE_DIR}")
+  message(STATUS "hornet: nccl.h from ${HORNET_NCCL_INCLUDE_DIR}")
 else()
   message(STATUS "hornet: CUDA support OFF")
 endif()
