@@ -59,6 +59,38 @@ void check(int code, const Backend& b, const char* kernel, const at::Tensor& t) 
 // Dense in its suggested memory format (NCHW or channels-last).
 at::Tensor dense(const at::Tensor& t) { return t.contiguous(t.suggest_memory_format()); }
 
+bool is_reduced(at::ScalarType t) { return t == at::kBFloat16 || t == at::kHalf; }
+
+// The type two activations are computed in together. Autocast's pairs, a
+// reduced type (bf16 or fp16) with float32, are computed in float32, as the
+// composite path's product or concatenation promotes them (the GF filter
+// turns autocast off, so its float32 output meets autocast's bf16 in the
+// gating and the interleave). Any other mix (float64 with a lower precision,
+// bf16 with fp16) is a caller's bug, refused rather than silently promoted.
+at::ScalarType activation_type(const char* op, const at::Tensor& a, const at::Tensor& b) {
+  const auto ta = a.scalar_type(), tb = b.scalar_type();
+  if (ta == tb) return ta;
+  if ((ta == at::kFloat && is_reduced(tb)) || (tb == at::kFloat && is_reduced(ta))) return at::kFloat;
+  TORCH_CHECK(false, "hornet's fused ", op, ": inputs of types ", ta, " and ", tb,
+              " cannot be mixed (only float32 with bfloat16 or float16, autocast's pairs, are computed together, in "
+              "float32)");
+}
+
+// Every launch reads and writes its activations as one type (launch.h): the
+// last guard against a kernel reading a buffer as another type.
+void check_one_type(const char* kernel, std::initializer_list<at::Tensor> tensors) {
+  const auto type = tensors.begin()->scalar_type();
+  for (const auto& t : tensors) {
+    TORCH_CHECK(t.scalar_type() == type, "hornet's fused kernel ", kernel, ": activations of types ", type, " and ",
+                t.scalar_type(), " in one launch");
+  }
+}
+
+// The stage-1 partial sums of a LayerNorm's parameter gradients (layer_norm_math.h).
+at::Tensor param_workspace(const at::Tensor& like, int64_t positions, int64_t channels) {
+  return at::empty({ln_param_workspace_size(positions, channels)}, like.options());
+}
+
 class LayerNormFunction : public torch::autograd::Function<LayerNormFunction> {
  public:
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& input, const at::Tensor& weight,
@@ -85,10 +117,12 @@ class LayerNormFunction : public torch::autograd::Function<LayerNormFunction> {
     const auto dy = at::empty_like(x).copy_(grads[0]);  // laid out as x
     auto dx = at::empty_like(x);
     auto dw = at::empty({x.size(1)}, w.options()), db = at::empty({x.size(1)}, w.options());
+    const auto l = channel_layout(x);
+    auto workspace = param_workspace(w, l.n * l.hw, l.c);
     const auto be = backend_for(x);
     check(be.launchers->layer_norm_backward(dtype_of(x), x.data_ptr(), dy.data_ptr(), w.data_ptr(), mean.data_ptr(),
                                             rstd.data_ptr(), dx.data_ptr(), dw.data_ptr(), db.data_ptr(),
-                                            channel_layout(x), be.stream),
+                                            workspace.data_ptr(), l, be.stream),
           be, "layer_norm_backward", x);
     const auto types = ctx->saved_data["types"].toIntVector();
     return {dx, dw.to(static_cast<at::ScalarType>(types[0])), db.to(static_cast<at::ScalarType>(types[1])),
@@ -99,6 +133,7 @@ class LayerNormFunction : public torch::autograd::Function<LayerNormFunction> {
 // One gating step forward: y = a * (scale * mixed[:, first:first+d]).
 at::Tensor gate_forward(const at::Tensor& a_in, const at::Tensor& mixed, int64_t first, double scale) {
   const auto a = with_channel_layout(a_in);
+  check_one_type("gate_forward", {a, mixed});
   auto y = empty_like_format(a);
   const auto be = backend_for(a);
   check(be.launchers->gate_forward(dtype_of(a), a.data_ptr(), mixed.data_ptr(), y.data_ptr(), channel_layout(a),
@@ -112,6 +147,7 @@ at::Tensor gate_backward(const at::Tensor& a_in, const at::Tensor& mixed, const 
                          int64_t first, double scale) {
   const auto a = with_channel_layout(a_in);
   const auto dy = dense(dy_in);
+  check_one_type("gate_backward", {a, mixed, dy, dmixed});
   auto da = at::empty_like(dy);
   const auto be = backend_for(a);
   check(be.launchers->gate_backward(dtype_of(a), a.data_ptr(), mixed.data_ptr(), dy.data_ptr(), da.data_ptr(),
@@ -121,24 +157,39 @@ at::Tensor gate_backward(const at::Tensor& a_in, const at::Tensor& mixed, const 
   return da;
 }
 
+// The chain runs in one type, activation_type(pwa, mixed); under autocast each
+// projection runs in autocast's type and its output joins the chain's type,
+// as the composite path's product promotes it. Backward takes each
+// projection's gradients in the type it ran in, as autograd would have.
 class GatingFunction : public torch::autograd::Function<GatingFunction> {
  public:
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& pwa, const at::Tensor& mixed_in,
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& pwa_in, const at::Tensor& mixed_in,
                             at::TensorList weights, at::TensorList biases, const std::vector<int64_t>& dims,
                             double scale) {
-    const auto mixed = dense(mixed_in);  // dmixed is laid out as it
+    const auto type = activation_type("gnConv gating", pwa_in, mixed_in);
+    const auto pwa = pwa_in.to(type);
+    const auto mixed = dense(mixed_in.to(type));  // dmixed is laid out as it
     std::vector<at::Tensor> saved{pwa, mixed};
+    std::vector<int64_t> types{static_cast<int64_t>(pwa_in.scalar_type()), static_cast<int64_t>(mixed_in.scalar_type())};
     auto y = gate_forward(pwa, mixed, 0, scale);
     int64_t first = dims[0];
     for (size_t i = 0; i < weights.size(); ++i) {
       const auto a = at::conv2d(y, weights[i], biases[i]);
-      saved.insert(saved.end(), {weights[i], y, a});  // the projection, its input and its output
-      y = gate_forward(a, mixed, first, scale);
+      TORCH_CHECK(at::promote_types(a.scalar_type(), type) == type, "hornet's fused gnConv gating: projection ", i,
+                  " gives ", a.scalar_type(), ", wider than the chain's ", type);
+      types.push_back(static_cast<int64_t>(a.scalar_type()));
+      const auto a_chain = a.to(type);
+      saved.insert(saved.end(), {weights[i], y, a_chain});  // the projection, its input and its output
+      y = gate_forward(a_chain, mixed, first, scale);
       first += dims[i + 1];
     }
     ctx->save_for_backward(saved);
     ctx->saved_data["dims"] = c10::IValue(dims);
     ctx->saved_data["scale"] = scale;
+    ctx->saved_data["types"] = types;  // pwa's, mixed's, then each projection's compute type
+    std::vector<int64_t> bias_types;
+    for (const auto& b : biases) bias_types.push_back(static_cast<int64_t>(b.scalar_type()));
+    ctx->saved_data["bias_types"] = bias_types;
     return y;
   }
 
@@ -146,22 +197,26 @@ class GatingFunction : public torch::autograd::Function<GatingFunction> {
     const auto saved = ctx->get_saved_variables();
     const auto dims = ctx->saved_data["dims"].toIntVector();
     const double scale = ctx->saved_data["scale"].toDouble();
+    const auto types = ctx->saved_data["types"].toIntVector();
+    const auto bias_types = ctx->saved_data["bias_types"].toIntVector();
+    const auto type_at = [&](size_t k) { return static_cast<at::ScalarType>(types[k]); };
     const auto &pwa = saved[0], &mixed = saved[1];
     const size_t steps = dims.size() - 1;
     auto dmixed = at::empty_like(mixed);  // every channel is some step's gate
     std::vector<at::Tensor> dweights(steps), dbiases(steps);
     int64_t first = std::accumulate(dims.begin(), dims.end(), int64_t{0});
-    auto dy = grads[0];
+    auto dy = grads[0].to(mixed.scalar_type());
     for (size_t i = steps; i-- > 0;) {
       first -= dims[i + 1];
       const auto &weight = saved[2 + 3 * i], &input = saved[3 + 3 * i], &a = saved[4 + 3 * i];
-      const auto da = gate_backward(a, mixed, dy, dmixed, first, scale);
+      const auto conv_type = type_at(2 + i);
+      const auto da = gate_backward(a, mixed, dy, dmixed, first, scale).to(conv_type);
       // The 1x1 projection's gradients: matrix products (cuBLAS on the GPU).
-      dweights[i] = at::einsum("nohw,nihw->oi", {da, input}).view(weight.sizes());
-      dbiases[i] = da.sum({0, 2, 3});
-      dy = at::conv2d(da, weight.transpose(0, 1));
+      dweights[i] = at::einsum("nohw,nihw->oi", {da, input.to(conv_type)}).view(weight.sizes()).to(weight.scalar_type());
+      dbiases[i] = da.sum({0, 2, 3}).to(static_cast<at::ScalarType>(bias_types[i]));
+      dy = at::conv2d(da, weight.to(conv_type).transpose(0, 1)).to(mixed.scalar_type());
     }
-    tensor_list out{gate_backward(pwa, mixed, dy, dmixed, 0, scale), dmixed};
+    tensor_list out{gate_backward(pwa, mixed, dy, dmixed, 0, scale).to(type_at(0)), dmixed.to(type_at(1))};
     out.insert(out.end(), dweights.begin(), dweights.end());
     out.insert(out.end(), dbiases.begin(), dbiases.end());
     out.emplace_back();  // dims
@@ -205,8 +260,7 @@ class InterleavedNormFunction : public torch::autograd::Function<InterleavedNorm
  public:
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& local_in, const at::Tensor& global_in,
                             const at::Tensor& weight, const at::Tensor& bias, double eps) {
-    // Both halves in their promoted type, as torch.cat would give them.
-    const auto type = at::promote_types(local_in.scalar_type(), global_in.scalar_type());
+    const auto type = activation_type("GF interleave", local_in, global_in);
     const auto local = dense(local_in.to(type)), global = dense(global_in.to(type));
     const auto opts = accumulation(local);
     const auto w = weight.to(opts).contiguous(), b = bias.to(opts).contiguous();
@@ -232,12 +286,14 @@ class InterleavedNormFunction : public torch::autograd::Function<InterleavedNorm
     const auto dy = at::empty_like(y).copy_(grads[0]);  // laid out as y
     auto dlocal = at::empty_like(local), dglobal = at::empty_like(global);
     auto dw = at::empty_like(w), db = at::empty_like(w);
+    const auto ly = channel_layout(y);
+    auto workspace = param_workspace(w, ly.n * ly.hw, ly.c);
     const auto be = backend_for(local);
     check(be.launchers->interleaved_norm_backward(dtype_of(local), local.data_ptr(), global.data_ptr(), dy.data_ptr(),
                                                   w.data_ptr(), mean.data_ptr(), rstd.data_ptr(), dlocal.data_ptr(),
                                                   dglobal.data_ptr(), dw.data_ptr(), db.data_ptr(),
-                                                  channel_layout(local), channel_layout(global), channel_layout(y),
-                                                  be.stream),
+                                                  workspace.data_ptr(), channel_layout(local), channel_layout(global),
+                                                  ly, be.stream),
           be, "interleaved_norm_backward", local);
     const auto t = ctx->saved_data["types"].toIntVector();
     const auto type = [&](size_t k) { return static_cast<at::ScalarType>(t[k]); };
@@ -264,10 +320,7 @@ FusedMode parse_fused_mode(const std::string& text) {
 bool use_fused(const at::Tensor& t) {
   const auto mode = fused_mode();
   if (mode == FusedMode::kOff || !fused_kernels_available(t.device())) return false;
-  if (t.is_cpu()) {
-    // The twin checks arithmetic in float32 and float64 only.
-    return mode == FusedMode::kAlways && (t.scalar_type() == at::kFloat || t.scalar_type() == at::kDouble);
-  }
+  if (t.is_cpu()) return mode == FusedMode::kAlways;  // the twin runs every type the kernels take
   return true;
 }
 
@@ -290,6 +343,7 @@ at::Tensor fused_gnconv_gating(const at::Tensor& pwa, const at::Tensor& mixed, c
                                const std::vector<at::Tensor>& biases, const std::vector<int64_t>& dims, double scale) {
   TORCH_CHECK(!dims.empty() && weights.size() + 1 == dims.size() && biases.size() == weights.size(),
               "fused_gnconv_gating: need one weight and bias per step after the first");
+  for (const auto& b : biases) TORCH_CHECK(b.defined(), "fused_gnconv_gating: the projections need their biases");
   const int64_t total = std::accumulate(dims.begin(), dims.end(), int64_t{0});
   TORCH_CHECK(pwa.dim() == 4 && pwa.size(1) == dims[0], "fused_gnconv_gating: pwa must have ", dims[0], " channels");
   TORCH_CHECK(mixed.dim() == 4 && mixed.size(1) == total, "fused_gnconv_gating: mixed must have ", total, " channels");

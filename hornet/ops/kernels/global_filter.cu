@@ -1,7 +1,8 @@
 // The GF filter on CUDA around cuFFT: the complex weighting of the spectrum
 // (one thread per frequency and channel; the weight gradient sums the batch
 // in a fixed order), and the interleave of the local and global halves fused
-// with the post-norm (one thread per position, as the LayerNorm kernels).
+// with the post-norm (one thread per position, and the two-stage parameter
+// gradients, as the LayerNorm kernels).
 // Arithmetic from global_filter_math.h and layer_norm_math.h, which the CPU
 // twin runs too.
 #include "hornet/ops/kernels/launch.h"
@@ -77,21 +78,6 @@ __global__ void norm_backward_input_kernel(const T* local, const T* global, cons
                               w, dx, ly.c, mean[i], rstd[i]);
 }
 
-// Block j sums output channel j over every position; a tree in shared memory keeps the order fixed.
-template <typename T>
-__global__ void norm_backward_param_kernel(const T* local, const T* global, const T* dy, const float* mean,
-                                           const float* rstd, float* dw, float* db, ChannelLayout l, ChannelLayout g,
-                                           ChannelLayout ly) {
-  const int64_t j = blockIdx.x;
-  float acc_w = 0.0f, acc_b = 0.0f;
-  for (int64_t i = threadIdx.x; i < ly.n * ly.hw; i += blockDim.x) {
-    const float x = input_row(local, global, l, g, i).template load<float>(j);
-    const float d = static_cast<float>(dy[ly.offset(i / ly.hw, i % ly.hw) + j * ly.stride_c]);
-    ln_param_grad_term<float>(x, d, mean[i], rstd[i], acc_w, acc_b);
-  }
-  block_sum_pair(acc_w, acc_b, dw + j, db + j);
-}
-
 template <typename T>
 int norm_forward_as(const void* local, const void* global, const float* w, const float* b, void* y, float* mean,
                     float* rstd, const ChannelLayout& l, const ChannelLayout& g, const ChannelLayout& ly, float eps,
@@ -104,17 +90,17 @@ int norm_forward_as(const void* local, const void* global, const float* w, const
 
 template <typename T>
 int norm_backward_as(const void* local, const void* global, const void* dy, const float* w, const float* mean,
-                     const float* rstd, void* dlocal, void* dglobal, float* dw, float* db, const ChannelLayout& l,
-                     const ChannelLayout& g, const ChannelLayout& ly, cudaStream_t stream) {
+                     const float* rstd, void* dlocal, void* dglobal, float* dw, float* db, float* workspace,
+                     const ChannelLayout& l, const ChannelLayout& g, const ChannelLayout& ly, cudaStream_t stream) {
   if (ly.n * ly.hw == 0) return 0;
   norm_backward_input_kernel<T><<<blocks_for(ly.n * ly.hw), kThreads, 0, stream>>>(
       static_cast<const T*>(local), static_cast<const T*>(global), static_cast<const T*>(dy), w, mean, rstd,
       static_cast<T*>(dlocal), static_cast<T*>(dglobal), l, g, ly);
   if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return static_cast<int>(e);
-  norm_backward_param_kernel<T><<<static_cast<unsigned>(ly.c), kThreads, 0, stream>>>(
-      static_cast<const T*>(local), static_cast<const T*>(global), static_cast<const T*>(dy), mean, rstd, dw, db, l, g,
-      ly);
-  return static_cast<int>(cudaGetLastError());
+  const InterleavedParamSource<T> source{static_cast<const T*>(local), static_cast<const T*>(global),
+                                         static_cast<const T*>(dy), l, g, ly};
+  return static_cast<int>(
+      launch_param_grads(source, mean, rstd, ly.n * ly.hw, ly.c, ly.stride_c == 1, workspace, dw, db, stream));
 }
 
 }  // namespace
@@ -159,18 +145,20 @@ int interleaved_norm_forward_cuda(DType dtype, const void* local, const void* gl
 
 int interleaved_norm_backward_cuda(DType dtype, const void* local, const void* global, const void* dy,
                                    const void* weight, const void* mean, const void* rstd, void* dlocal, void* dglobal,
-                                   void* dweight, void* dbias, const ChannelLayout& l, const ChannelLayout& g,
-                                   const ChannelLayout& ly, void* stream) {
+                                   void* dweight, void* dbias, void* workspace, const ChannelLayout& l,
+                                   const ChannelLayout& g, const ChannelLayout& ly, void* stream) {
   const auto s = static_cast<cudaStream_t>(stream);
   const auto w = static_cast<const float*>(weight);
   const auto m = static_cast<const float*>(mean), r = static_cast<const float*>(rstd);
   const auto dw = static_cast<float*>(dweight), db = static_cast<float*>(dbias);
+  const auto ws = static_cast<float*>(workspace);
   switch (dtype) {
-    case DType::kFloat32: return norm_backward_as<float>(local, global, dy, w, m, r, dlocal, dglobal, dw, db, l, g, ly, s);
+    case DType::kFloat32:
+      return norm_backward_as<float>(local, global, dy, w, m, r, dlocal, dglobal, dw, db, ws, l, g, ly, s);
     case DType::kBFloat16:
-      return norm_backward_as<__nv_bfloat16>(local, global, dy, w, m, r, dlocal, dglobal, dw, db, l, g, ly, s);
+      return norm_backward_as<__nv_bfloat16>(local, global, dy, w, m, r, dlocal, dglobal, dw, db, ws, l, g, ly, s);
     case DType::kFloat16:
-      return norm_backward_as<__half>(local, global, dy, w, m, r, dlocal, dglobal, dw, db, l, g, ly, s);
+      return norm_backward_as<__half>(local, global, dy, w, m, r, dlocal, dglobal, dw, db, ws, l, g, ly, s);
     case DType::kFloat64: break;
   }
   return kUnsupported;

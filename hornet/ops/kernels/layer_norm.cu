@@ -1,8 +1,9 @@
 // The channels-first LayerNorm on CUDA: one thread per spatial position walks
 // its channels (for NCHW, neighbouring threads read neighbouring positions, so
-// every channel's load is coalesced), and one block per channel sums the
-// weight and bias gradients in a fixed order. The arithmetic is
-// layer_norm_math.h's, which the CPU twin runs too.
+// every channel's load is coalesced); the weight and bias gradients are summed
+// over positions in two stages across the whole GPU, in a fixed order
+// (launch_config.cuh). The arithmetic is layer_norm_math.h's, which the CPU
+// twin runs too.
 #include "hornet/ops/kernels/launch.h"
 #include "hornet/ops/kernels/launch_config.cuh"
 
@@ -38,19 +39,6 @@ __global__ void backward_input_kernel(const T* x, const T* dy, const float* w, c
                               StridedRow<T>{dx + at, l.stride_c}, l.c, mean[i], rstd[i]);
 }
 
-// Block k sums channel k over every position; a tree in shared memory keeps the order fixed.
-template <typename T>
-__global__ void backward_param_kernel(const T* x, const T* dy, const float* mean, const float* rstd, float* dw,
-                                      float* db, ChannelLayout l) {
-  const int64_t k = blockIdx.x;
-  float acc_w = 0.0f, acc_b = 0.0f;
-  for (int64_t i = threadIdx.x; i < l.n * l.hw; i += blockDim.x) {
-    const int64_t at = l.offset(i / l.hw, i % l.hw) + k * l.stride_c;
-    ln_param_grad_term<float>(static_cast<float>(x[at]), static_cast<float>(dy[at]), mean[i], rstd[i], acc_w, acc_b);
-  }
-  block_sum_pair(acc_w, acc_b, dw + k, db + k);
-}
-
 template <typename T>
 int forward_as(const void* x, const float* w, const float* b, void* y, float* mean, float* rstd,
                const ChannelLayout& l, float eps, cudaStream_t stream) {
@@ -62,14 +50,14 @@ int forward_as(const void* x, const float* w, const float* b, void* y, float* me
 
 template <typename T>
 int backward_as(const void* x, const void* dy, const float* w, const float* mean, const float* rstd, void* dx,
-                float* dw, float* db, const ChannelLayout& l, cudaStream_t stream) {
+                float* dw, float* db, float* workspace, const ChannelLayout& l, cudaStream_t stream) {
   if (l.n * l.hw == 0) return 0;
   backward_input_kernel<T><<<blocks_for(l.n * l.hw), kThreads, 0, stream>>>(
       static_cast<const T*>(x), static_cast<const T*>(dy), w, mean, rstd, static_cast<T*>(dx), l);
   if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return static_cast<int>(e);
-  backward_param_kernel<T><<<static_cast<unsigned>(l.c), kThreads, 0, stream>>>(
-      static_cast<const T*>(x), static_cast<const T*>(dy), mean, rstd, dw, db, l);
-  return static_cast<int>(cudaGetLastError());
+  const LayerNormParamSource<T> source{static_cast<const T*>(x), static_cast<const T*>(dy), l};
+  return static_cast<int>(
+      launch_param_grads(source, mean, rstd, l.n * l.hw, l.c, l.stride_c == 1, workspace, dw, db, stream));
 }
 
 }  // namespace
@@ -90,16 +78,17 @@ int layer_norm_forward_cuda(DType dtype, const void* x, const void* weight, cons
 }
 
 int layer_norm_backward_cuda(DType dtype, const void* x, const void* dy, const void* weight, const void* mean,
-                             const void* rstd, void* dx, void* dweight, void* dbias, const ChannelLayout& l,
-                             void* stream) {
+                             const void* rstd, void* dx, void* dweight, void* dbias, void* workspace,
+                             const ChannelLayout& l, void* stream) {
   const auto s = static_cast<cudaStream_t>(stream);
   const auto w = static_cast<const float*>(weight);
   const auto m = static_cast<const float*>(mean), r = static_cast<const float*>(rstd);
   const auto dw = static_cast<float*>(dweight), db = static_cast<float*>(dbias);
+  const auto ws = static_cast<float*>(workspace);
   switch (dtype) {
-    case DType::kFloat32: return backward_as<float>(x, dy, w, m, r, dx, dw, db, l, s);
-    case DType::kBFloat16: return backward_as<__nv_bfloat16>(x, dy, w, m, r, dx, dw, db, l, s);
-    case DType::kFloat16: return backward_as<__half>(x, dy, w, m, r, dx, dw, db, l, s);
+    case DType::kFloat32: return backward_as<float>(x, dy, w, m, r, dx, dw, db, ws, l, s);
+    case DType::kBFloat16: return backward_as<__nv_bfloat16>(x, dy, w, m, r, dx, dw, db, ws, l, s);
+    case DType::kFloat16: return backward_as<__half>(x, dy, w, m, r, dx, dw, db, ws, l, s);
     case DType::kFloat64: break;
   }
   return kUnsupported;

@@ -109,4 +109,77 @@ struct ChannelLayout {
   HORNET_HD int64_t offset(int64_t ni, int64_t pos) const { return ni * stride_n + pos * stride_pos; }
 };
 
+// The weight and bias gradients sum every position of the batch per channel:
+// at HorNet-T's first stage 64 channels over N * 56 * 56 positions, so one
+// block per channel would leave most of a GPU idle. They are summed in two
+// stages instead, in an order fixed by the shapes alone (no atomics, so a
+// step's gradients do not depend on timing):
+//   1. positions are cut into chunks of kParamChunk; within a chunk, lane l
+//      of a channel sums positions l, l + kParamLanes, ... in order, and the
+//      kParamLanes lane sums are added as a tree (ln_param_lane_tree);
+//   2. each channel adds its chunks' partial sums in chunk order.
+// A CUDA block covers one chunk of kParamChannels channels; the CPU twin runs
+// the same chunks, lanes and tree in loops.
+constexpr int64_t kParamChunk = 512;
+constexpr int64_t kParamLanes = 8;
+constexpr int64_t kParamChannels = 32;
+
+HORNET_HD int64_t ln_param_chunks(int64_t positions) { return (positions + kParamChunk - 1) / kParamChunk; }
+
+/// Accumulators (weight and bias partials, each chunks * C) the two stages need.
+HORNET_HD int64_t ln_param_workspace_size(int64_t positions, int64_t channels) {
+  return 2 * ln_param_chunks(positions) * channels;
+}
+
+/// Stage 1 for one lane: channel k's terms at positions chunk * kParamChunk + lane + j * kParamLanes.
+/// `source.load(i, k, x, dy)` gives position i's input and output gradient of channel k.
+template <typename Acc, typename Source>
+HORNET_HD void ln_param_lane_sum(const Source& source, const Acc* mean, const Acc* rstd, int64_t positions,
+                                 int64_t chunk, int64_t lane, int64_t k, Acc& dw, Acc& db) {
+  const int64_t end = (chunk + 1) * kParamChunk < positions ? (chunk + 1) * kParamChunk : positions;
+  for (int64_t i = chunk * kParamChunk + lane; i < end; i += kParamLanes) {
+    Acc x, dy;
+    source.load(i, k, x, dy);
+    ln_param_grad_term<Acc>(x, dy, mean[i], rstd[i], dw, db);
+  }
+}
+
+/// Stage 1's tree over the lanes: after the step for `half`, lane l < half holds lanes l and l + half.
+template <typename Acc>
+HORNET_HD void ln_param_tree_step(Acc* dw, Acc* db, int64_t lane, int64_t half) {
+  dw[lane] += dw[lane + half];
+  db[lane] += db[lane + half];
+}
+
+/// A LayerNorm's input and output gradient at position i, channel k (both laid out as `l`).
+template <typename T>
+struct LayerNormParamSource {
+  const T* x;
+  const T* dy;
+  ChannelLayout l;
+  template <typename Acc>
+  HORNET_HD void load(int64_t i, int64_t k, Acc& xv, Acc& dyv) const {
+    const int64_t at = l.offset(i / l.hw, i % l.hw) + k * l.stride_c;
+    xv = static_cast<Acc>(x[at]);
+    dyv = static_cast<Acc>(dy[at]);
+  }
+};
+
+/// The GF post-norm's input (local and global interleaved) and output gradient (laid out as `ly`).
+template <typename T>
+struct InterleavedParamSource {
+  const T* local;
+  const T* global;
+  const T* dy;
+  ChannelLayout l, g, ly;
+  template <typename Acc>
+  HORNET_HD void load(int64_t i, int64_t k, Acc& xv, Acc& dyv) const {
+    const int64_t n = i / ly.hw, pos = i % ly.hw;
+    const InterleavedRow<const T, const T> row{local + l.offset(n, pos), global + g.offset(n, pos), l.stride_c,
+                                               g.stride_c};
+    xv = row.template load<Acc>(k);
+    dyv = static_cast<Acc>(dy[ly.offset(n, pos) + k * ly.stride_c]);
+  }
+};
+
 }  // namespace hornet::ops::kernels
