@@ -8,11 +8,11 @@ WORK holds cpu/metrics.jsonl and, when a GPU ran, cuda/metrics.jsonl. Each
 run's curve is its per-epoch mean training loss; its accuracy the last
 epoch's top-1 on the validation set (1,200 images in gpu_check).
 
-The bounds come from the spread between two float32 CPU runs of the same
-recipe that differ only in their seed (docs/cuda.md has the measurement):
-two correct runs of different numerics differ by no more than two seeds do,
-while a broken kernel leaves the loss near ln(6) = 1.79 or makes it NaN. Both
-bounds are several times the measured spread, so a correct GPU path does not
+The bounds come from the spread between float32 CPU runs of the same recipe
+that differ only in their seed (docs/cuda.md has the measurement): a correct
+bf16 run differs from a float32 one about as another seed does, while a
+broken kernel leaves the loss near ln(6) = 1.79 or makes it NaN. Both bounds
+are over twice the largest measured spread, so a correct GPU path does not
 fail them by chance, and far below what a broken one gives:
   - the curves: the mean absolute difference of the epoch losses over the
     second half of training at most LOSS_BOUND;
@@ -26,8 +26,8 @@ import math
 import os
 import sys
 
-LOSS_BOUND = 0.15
-TOP1_BOUND = 8.0
+LOSS_BOUND = 0.2
+TOP1_BOUND = 12.0
 LEARNED = 0.8
 
 

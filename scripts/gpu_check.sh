@@ -151,7 +151,7 @@ stage_facts() {
     fact "torch folder" "$torch_dir"
     fact "torch's fmt" "$([[ -d $torch_dir/include/fmt ]] && echo "yes ($torch_dir/include/fmt; the build puts the bundle's first)" || echo no)"
     local nccl
-    nccl=$(ls "$torch_dir"/../nvidia/*/include/nccl.h "${nvcc%/bin/nvcc}/include/nccl.h" 2>/dev/null | head -n 1)
+    nccl=$(realpath -e "$torch_dir"/../nvidia/*/include/nccl.h "${nvcc%/bin/nvcc}/include/nccl.h" 2>/dev/null | head -n 1)
     fact "nccl.h" "${nccl:-not found (the build goes without the NCCL process group)}"
   else
     fact "torch" "MISSING: $python cannot import torch (set PYTHON)"

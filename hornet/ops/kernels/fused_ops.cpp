@@ -170,7 +170,8 @@ class GatingFunction : public torch::autograd::Function<GatingFunction> {
     const auto pwa = pwa_in.to(type);
     const auto mixed = dense(mixed_in.to(type));  // dmixed is laid out as it
     std::vector<at::Tensor> saved{pwa, mixed};
-    std::vector<int64_t> types{static_cast<int64_t>(pwa_in.scalar_type()), static_cast<int64_t>(mixed_in.scalar_type())};
+    std::vector<int64_t> types{static_cast<int64_t>(pwa_in.scalar_type()),
+                               static_cast<int64_t>(mixed_in.scalar_type())};
     auto y = gate_forward(pwa, mixed, 0, scale);
     int64_t first = dims[0];
     for (size_t i = 0; i < weights.size(); ++i) {
@@ -212,7 +213,8 @@ class GatingFunction : public torch::autograd::Function<GatingFunction> {
       const auto conv_type = type_at(2 + i);
       const auto da = gate_backward(a, mixed, dy, dmixed, first, scale).to(conv_type);
       // The 1x1 projection's gradients: matrix products (cuBLAS on the GPU).
-      dweights[i] = at::einsum("nohw,nihw->oi", {da, input.to(conv_type)}).view(weight.sizes()).to(weight.scalar_type());
+      dweights[i] =
+          at::einsum("nohw,nihw->oi", {da, input.to(conv_type)}).view(weight.sizes()).to(weight.scalar_type());
       dbiases[i] = da.sum({0, 2, 3}).to(static_cast<at::ScalarType>(bias_types[i]));
       dy = at::conv2d(da, weight.to(conv_type).transpose(0, 1)).to(mixed.scalar_type());
     }

@@ -67,11 +67,13 @@ cudaError_t launch_param_grads(const Source& source, const float* mean, const fl
   const int64_t chunks = ln_param_chunks(positions);
   float* partial_w = workspace;
   float* partial_b = workspace + chunks * channels;
-  const dim3 grid(static_cast<unsigned>(chunks), static_cast<unsigned>((channels + kParamChannels - 1) / kParamChannels));
+  const dim3 grid(static_cast<unsigned>(chunks),
+                  static_cast<unsigned>((channels + kParamChannels - 1) / kParamChannels));
   param_partial_kernel<Source><<<grid, kThreads, 0, stream>>>(source, mean, rstd, positions, channels, channels_last,
                                                               partial_w, partial_b);
   if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) return e;
-  param_final_kernel<float><<<blocks_for(channels), kThreads, 0, stream>>>(partial_w, partial_b, chunks, channels, dw, db);
+  param_final_kernel<float>
+      <<<blocks_for(channels), kThreads, 0, stream>>>(partial_w, partial_b, chunks, channels, dw, db);
   return cudaGetLastError();
 }
 
