@@ -9,6 +9,42 @@ import subprocess
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+# The peers are what a user runs instead of hornet: PyPI's torch 2.11 with
+# timm, in the venv scripts/bench/setup_peers.sh fills (versions pinned there).
+PEER_PYTHON = os.environ.get('HORNET_BENCH_PYTHON') or os.path.join(
+    os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'), 'hornet', 'torch-2.11.0', 'bin', 'python')
+# hornet built against the same LibTorch as the peer (HORNET_TORCH=pypi scripts/setup.sh).
+HORNET_BIN = os.environ.get('HORNET_BENCH_BIN') or os.path.join(REPO, 'build-pypi', 'bin')
+
+
+def hornet_tool(name):
+    """Path of hornet's `name` binary, with a clear error when it is not built."""
+    path = os.path.join(HORNET_BIN, name)
+    if not os.access(path, os.X_OK):
+        raise SystemExit(f'{path} not found: build it with HORNET_TORCH=pypi scripts/setup.sh '
+                         '(or point HORNET_BENCH_BIN at a bin/ folder holding it)')
+    return path
+
+
+def peer_python(path=None):
+    """The peer's interpreter, checked to run."""
+    path = path or PEER_PYTHON
+    if not os.access(path, os.X_OK):
+        raise SystemExit(f'{path} not found: run scripts/bench/setup_peers.sh (or set HORNET_BENCH_PYTHON)')
+    return path
+
+
+def peer_versions(python):
+    """Versions of the peer's packages, as its interpreter reports them."""
+    code = ('import importlib.metadata as m, json, platform\n'
+            'v = {"python": platform.python_version()}\n'
+            'for p in ("torch", "timm", "torchvision", "pillow", "numpy"):\n'
+            '    try: v[p] = m.version(p)\n'
+            '    except m.PackageNotFoundError: pass\n'
+            'print(json.dumps(v))')
+    out = subprocess.run([python, '-c', code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
 
 def machine():
     """CPU model, CPU counts and kernel of this machine."""
@@ -23,7 +59,15 @@ def machine():
     except OSError:
         pass
     return {'cpu_model': model, 'cpu_count': os.cpu_count(), 'usable_cores': len(os.sched_getaffinity(0)),
-            'kernel': platform.release(), 'avx2': 'avx2' in flags, 'avx512f': 'avx512f' in flags}
+            'kernel': platform.release(), 'avx2': 'avx2' in flags, 'avx512f': 'avx512f' in flags,
+            'avx512_bf16': 'avx512_bf16' in flags, 'amx_bf16': 'amx_bf16' in flags}
+
+
+def native_bf16(cpu=None):
+    """Whether this CPU computes bf16 natively (AMX or AVX512-BF16), where
+    bf16 autocast on the CPU is worth measuring."""
+    cpu = cpu or machine()
+    return cpu['amx_bf16'] or cpu['avx512_bf16']
 
 
 def git_revision():
