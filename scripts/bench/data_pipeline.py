@@ -34,10 +34,9 @@ Peer: scripts/bench/peer_data.py in the peer's interpreter (HORNET_BENCH_PYTHON;
     than hornet, which erases on the CPU. The targets are judged against it.
   - "timm, default": ToTensor + Normalize + (train) RandomErasing in the
     workers, float32 batches: more CPU work than hornet's uint8 output.
-  One shim: Pillow 13.0.0 rejects posterize to 0 bits, which timm's
-  PosterizeIncreasing asks for when the magnitude draw clips at 10 (about one
-  image in 650); the peer gives the black image older Pillow gave (as hornet
-  does) instead of ending with a ValueError (see peer_data.py).
+  Pillow is pinned at 12.1.1 (scripts/bench/setup_peers.sh): 13.0.0 rejects
+  posterize to 0 bits, which timm 1.0.31's PosterizeIncreasing asks for when
+  the magnitude draw clips at 10 (about one image in 650), ending the loader.
 
 Differences that remain: hornet may decode JPEGs at 1/2-1/8 in the DCT domain
 when a training crop allows it (never with these ~500x375 files: the JSON
@@ -296,8 +295,7 @@ def main():
     worker_torch = sorted({t for p in TARGETS for layout in LAYOUTS
                            for t in result['peer_pipelines'][p][layout]['worker_torch_threads']})
     print(f'(in parentheses: the peer under hornet\'s first-batch rule; torch threads in the DataLoader workers: '
-          f'{worker_torch}; timm color jitter applied: {train_details["color_jitter_applied"]}; '
-          f'shims: {"; ".join(train_details["shims"]) or "none"})')
+          f'{worker_torch}; timm color jitter applied: {train_details["color_jitter_applied"]})')
 
     ok = True
     result['median'] = {}

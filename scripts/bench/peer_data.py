@@ -32,7 +32,6 @@ import time
 
 import torch
 import timm
-from timm.data import auto_augment
 from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD, create_dataset, create_transform
 from timm.data.loader import fast_collate
 from torch.utils.data import DataLoader, default_collate
@@ -44,28 +43,6 @@ TRAIN = dict(scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), hflip=0.5, vflip=0.0,
              auto_augment='rand-m9-mstd0.5-inc1', interpolation='bicubic',
              re_prob=0.25, re_mode='pixel', re_count=1)
 EVAL = dict(interpolation='bicubic', crop_pct=0.875)
-
-
-def posterize(img, bits_to_keep, **kwargs):
-    """timm's posterize, except that keeping 0 bits gives a black image again.
-
-    rand-m9-mstd0.5 clips the magnitude to 10 in 2.3% of draws, where
-    PosterizeIncreasing keeps 4 - int(10 / 10 * 4) = 0 bits. Older Pillow (9.4
-    checked) made that a black image (a LUT of zeros); Pillow 13.0.0's
-    ImageOps.posterize raises ValueError, which ends the DataLoader (about one
-    image in 650 with this recipe). This restores the old result at the old
-    cost (one LUT pass) and leaves every other case to timm and Pillow."""
-    if bits_to_keep <= 0:
-        return img.point([0] * 256 * len(img.getbands()))
-    return auto_augment.posterize(img, bits_to_keep, **kwargs)
-
-
-def posterize_to_zero_bits():
-    """Puts `posterize` in timm's op table (before the transform is built)."""
-    for name in ('Posterize', 'PosterizeIncreasing', 'PosterizeOriginal'):
-        if auto_augment.NAME_TO_OP.get(name) is auto_augment.posterize:
-            auto_augment.NAME_TO_OP[name] = posterize
-    return 'timm.data.auto_augment posterize with 0 bits -> black image (Pillow 13.0.0 raises; older Pillow did this)'
 
 
 def worker_init(seen, worker_id):
@@ -97,7 +74,6 @@ def main():
     torch.set_num_threads(1)  # the main process only receives batches; OMP_NUM_THREADS=1 says the same
     torch.set_num_interop_threads(1)
     torch.manual_seed(0)
-    shims = [posterize_to_zero_bits()] if train else []
     transform = create_transform(SIZE, is_training=train, mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD,
                                  use_prefetcher=prefetcher, **(TRAIN if train else EVAL))
     dataset = create_dataset('', root=a.data, split='train' if train else 'validation', is_training=train)
@@ -123,7 +99,6 @@ def main():
         'transform': repr(transform).replace('\n', ' '),
         'color_jitter_applied': 'ColorJitter' in repr(transform),
         'random_erasing_in_loader': 'RandomErasing' in repr(transform),
-        'shims': shims,
         'collate': 'timm.data.fast_collate' if prefetcher else 'torch default_collate',
         'mp_start_method': multiprocessing.get_start_method(),
         'main_torch_threads': torch.get_num_threads(), 'main_torch_interop_threads': torch.get_num_interop_threads(),
