@@ -194,15 +194,19 @@ class ChannelLayerNormFunction : public torch::autograd::Function<ChannelLayerNo
 }  // namespace
 
 bool layer_norm_channels_first_fused(const at::Tensor& x) {
-  return x.device().is_cpu() && x.layout() == at::kStrided && x.scalar_type() == at::kFloat && x.dim() == 4 &&
-         !autocast_enabled(c10::DeviceType::CPU);
+  if (!x.device().is_cpu() || x.layout() != at::kStrided || x.dim() != 4) return false;
+  if (x.scalar_type() == at::kFloat) return true;
+  return autocast_enabled(c10::DeviceType::CPU) && x.scalar_type() == autocast_dtype(c10::DeviceType::CPU);
 }
 
 at::Tensor layer_norm_channels_first(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                                      double eps) {
   if (layer_norm_channels_first_fused(x) && weight.scalar_type() == at::kFloat &&
       bias.scalar_type() == at::kFloat) {
-    return ChannelLayerNormFunction::apply(x, weight, bias, eps);
+    // Autocast computes layer_norm in float32 and returns float32; so does
+    // this, from an input in autocast's type too (the cast is differentiable).
+    AutocastDisabledGuard no_autocast;
+    return ChannelLayerNormFunction::apply(x.to(at::kFloat), weight, bias, eps);
   }
   // The reference's own sequence (biased variance, division by the square
   // root), so that results match it to the last bit.

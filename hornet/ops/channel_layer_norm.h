@@ -5,8 +5,9 @@
 // Written out with tensor ops this is nine passes over the tensor forward and
 // more backward. On float32 CPU tensors hornet runs it as one fused kernel
 // (three passes forward, two backward, gradients for x, w and b together);
-// elsewhere (CUDA, other dtypes, autocast) the tensor-op formula, in the
-// reference's op order.
+// under CPU autocast too, in float32 from an input in autocast's type, with a
+// float32 result as autocast's layer_norm gives. Elsewhere (CUDA, other
+// dtypes) the tensor-op formula, in the reference's op order.
 #pragma once
 
 #include <ATen/core/Tensor.h>

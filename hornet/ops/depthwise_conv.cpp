@@ -225,12 +225,25 @@ class DepthwiseConv2dFunction : public torch::autograd::Function<DepthwiseConv2d
 
 }  // namespace
 
-bool depthwise_conv2d_uses_own_kernel(const at::Tensor& x, const at::Tensor& weight) {
-  // Under autocast conv2d changes dtype; leave that to LibTorch.
-  return x.device().is_cpu() && x.layout() == at::kStrided && x.scalar_type() == at::kFloat &&
-         weight.scalar_type() == at::kFloat && !autocast_enabled(c10::DeviceType::CPU) && x.dim() == 4 &&
+namespace {
+
+bool own_kernel_shape(const at::Tensor& x, const at::Tensor& weight) {
+  return x.device().is_cpu() && x.layout() == at::kStrided && weight.scalar_type() == at::kFloat && x.dim() == 4 &&
          weight.dim() == 4 && weight.size(1) == 1 && weight.size(2) == weight.size(3) && weight.size(2) % 2 == 1 &&
          weight.size(0) == x.size(1);
+}
+
+// Under CPU autocast: float32 or the autocast type in (autocast's own conv
+// accepts either and computes in the autocast type).
+bool autocast_input(const at::Tensor& x) {
+  return x.scalar_type() == at::kFloat || x.scalar_type() == autocast_dtype(c10::DeviceType::CPU);
+}
+
+}  // namespace
+
+bool depthwise_conv2d_uses_own_kernel(const at::Tensor& x, const at::Tensor& weight) {
+  if (!own_kernel_shape(x, weight)) return false;
+  return autocast_enabled(c10::DeviceType::CPU) ? autocast_input(x) : x.scalar_type() == at::kFloat;
 }
 
 at::Tensor depthwise_conv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
@@ -238,7 +251,20 @@ at::Tensor depthwise_conv2d(const at::Tensor& x, const at::Tensor& weight, const
     const int64_t k = weight.size(-1);
     return torch::conv2d(x, weight, bias, /*stride=*/1, /*padding=*/k / 2, /*dilation=*/1, /*groups=*/x.size(1));
   }
-  return DepthwiseConv2dFunction::apply(x, weight, bias.defined() ? bias : at::empty({0}, weight.options()));
+  const auto empty_bias = at::empty({0}, weight.options());
+  if (!autocast_enabled(c10::DeviceType::CPU)) return DepthwiseConv2dFunction::apply(x, weight, bias.defined() ? bias : empty_bias);
+  // Autocast would hand this conv to oneDNN in bf16, whose depthwise backward
+  // (im2col + GEMM) took a third of a bf16 HorNet-T step. The kernel is
+  // memory-bound, so it runs in float32 here and only the output takes
+  // autocast's type, as autocast's conv2d would return it; the casts are
+  // differentiable, so the gradients come back in each input's type.
+  const auto type = autocast_dtype(c10::DeviceType::CPU);
+  at::Tensor y;
+  {
+    AutocastDisabledGuard no_autocast;
+    y = DepthwiseConv2dFunction::apply(x.to(at::kFloat), weight, bias.defined() ? bias : empty_bias);
+  }
+  return y.to(type);
 }
 
 }  // namespace hornet::ops

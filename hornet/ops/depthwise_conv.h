@@ -5,8 +5,9 @@
 // On float32 CPU tensors it runs hornet's own forward and backward kernels.
 // LibTorch 1.13's CPU path (oneDNN) computes this backward about ten times
 // slower than the forward, and in a HorNet-T training step it was a sixth of
-// the time. Everything else (CUDA, other dtypes, autocast) goes to
-// torch::conv2d unchanged.
+// the time. Under CPU autocast the same kernels run in float32 and the output
+// takes autocast's type (oneDNN's bf16 path is an im2col GEMM, slower still).
+// Everything else (CUDA, other dtypes) goes to torch::conv2d unchanged.
 #pragma once
 
 #include <ATen/core/Tensor.h>

@@ -6,6 +6,7 @@
 #include "support/op_check.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <torch/torch.h>
 
 namespace {
@@ -73,13 +74,44 @@ TEST_CASE("channel LayerNorm: results do not depend on the thread count", "[ops]
   for (size_t k = 0; k < one.size(); ++k) CHECK(torch::equal(one[k], two[k]));
 }
 
-TEST_CASE("channel LayerNorm: doubles and autocast take the tensor-op formula", "[ops][layernorm]") {
+TEST_CASE("channel LayerNorm: doubles take the tensor-op formula", "[ops][layernorm]") {
   const auto x = torch::randn({2, 4, 3, 3});
   const auto w = torch::rand({4}), b = torch::rand({4});
   CHECK_FALSE(hornet::ops::layer_norm_channels_first_fused(x.to(torch::kFloat64)));
+  CHECK_FALSE(hornet::ops::layer_norm_channels_first_fused(x.to(torch::kBFloat16)));
   CHECK(torch::allclose(hornet::ops::layer_norm_channels_first(x.to(torch::kFloat64), w.to(torch::kFloat64),
                                                                b.to(torch::kFloat64), 1e-6),
                         formula(x.to(torch::kFloat64), w.to(torch::kFloat64), b.to(torch::kFloat64), 1e-6)));
-  hornet::ops::AutocastGuard bf16(torch::kCPU, torch::kBFloat16);
-  CHECK_FALSE(hornet::ops::layer_norm_channels_first_fused(x));
+}
+
+TEST_CASE("channel LayerNorm: under CPU bf16 autocast, the fused kernel in float32 with a float32 result",
+          "[ops][layernorm][amp]") {
+  torch::manual_seed(5);
+  const auto w = torch::rand({8}), b = torch::rand({8});
+  const auto g = torch::randn({2, 8, 5, 7});
+  for (const auto input_type : {torch::kFloat, torch::kBFloat16}) {
+    CAPTURE(input_type);
+    const auto x = torch::randn({2, 8, 5, 7}).mul_(3).add_(1).to(input_type);
+    auto xd = x.to(torch::kDouble).requires_grad_(true), wd = w.to(torch::kDouble).requires_grad_(true),
+         bd = b.to(torch::kDouble).requires_grad_(true);
+    const auto ref = formula(xd, wd, bd, 1e-6);
+    (ref * g.to(torch::kDouble)).sum().backward();
+
+    auto xt = x.clone().requires_grad_(true), wt = w.clone().requires_grad_(true), bt = b.clone().requires_grad_(true);
+    torch::Tensor y;
+    {
+      hornet::ops::AutocastGuard bf16(torch::kCPU, torch::kBFloat16);
+      CHECK(hornet::ops::layer_norm_channels_first_fused(xt));
+      y = hornet::ops::layer_norm_channels_first(xt, wt, bt, 1e-6);
+    }
+    // As autocast's layer_norm: float32 out, computed in float32 from the stored input.
+    REQUIRE(y.scalar_type() == torch::kFloat);
+    CHECK(torch::allclose(y.to(torch::kDouble), ref.detach(), 1e-5, 1e-5));
+    (y * g).sum().backward();
+    REQUIRE(xt.grad().scalar_type() == input_type);
+    const double x_tol = input_type == torch::kFloat ? 1e-4 : std::ldexp(1.0, -7);
+    CHECK(torch::allclose(xt.grad().to(torch::kDouble), xd.grad(), x_tol, 1e-4));
+    CHECK(torch::allclose(wt.grad().to(torch::kDouble), wd.grad(), 1e-4, 1e-4));
+    CHECK(torch::allclose(bt.grad().to(torch::kDouble), bd.grad(), 1e-4, 1e-4));
+  }
 }
