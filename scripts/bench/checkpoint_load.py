@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Checkpoint loading, file to a model ready for a forward pass: hornet against
-Python on the same files, in the same run.
+PyTorch 2.11's fastest idiomatic path on the same files, in the same run.
 
 Writes a randomly initialised HorNet checkpoint (default: base, 87M
-parameters) in the zip and the legacy torch.save formats. Then, in fresh
-processes, alternating, each timing from just before the model is built to
-the weights being in it:
-  - Python: build the reference model (tests/reference/hornet_ref.py), then
-    torch.load(file) and model.load_state_dict(...) (torch imported first,
-    untimed);
+parameters) with the peer's torch.save, in the zip and the legacy formats.
+Then, in fresh processes, alternating, each timing from just before the model
+is built to the weights being in it:
+  - Python (PyPI torch 2.11, the venv of setup_peers.sh): the reference model
+    (tests/reference/hornet_ref.py) built on the meta device, then
+    torch.load(file, mmap=True, weights_only=True) (mmap for the zip format
+    only: the legacy format cannot be mapped) and
+    model.load_state_dict(..., assign=True); torch imported first, untimed.
+    A mapped file is read when its pages are first touched, which is after
+    this timer; "+ touch" also times reading every parameter once (a sum),
+    so that both sides have read every byte;
   - hornet: `hornet-eval --arch A --checkpoint F`, whose reported time covers
     opening the file, building the model (left uninitialised, since the
     strict load overwrites every tensor), reading every tensor into it and
@@ -17,10 +22,11 @@ Both use the same number of threads (--threads, default 1) and every thread
 pool is set to it. Peak memory is each process's maximum resident set size,
 LibTorch's runtime included.
 
-    /usr/bin/python3 scripts/bench/checkpoint_load.py [--arch base] [--rounds 5] [--threads 1]
-        [--json build/bench/checkpoint_load.json] [--check]
+    python3 scripts/bench/checkpoint_load.py [--arch base] [--rounds 5] [--threads 1]
+        [--peer-python PATH] [--json build/bench/checkpoint_load.json] [--check]
 
---check exits non-zero unless hornet takes at most 0.5x Python's time and its
+--check exits non-zero unless hornet takes at most 0.5x Python's time (without
+the touch) and its
 peak memory stays below 1.5x the file size.
 """
 import argparse
@@ -30,7 +36,7 @@ import statistics
 import sys
 import tempfile
 
-from bench_common import REPO, pool_env, run_measured, write_results
+from bench_common import REPO, hornet_tool, peer_python, peer_versions, pool_env, run_measured, write_results
 
 TIME_TARGET, MEMORY_TARGET = 0.5, 1.5
 
@@ -50,10 +56,16 @@ import sys, time, torch
 sys.path.insert(0, sys.argv[1])
 import hornet_ref
 torch.set_num_threads(int(sys.argv[4]))
+mmap = sys.argv[5] == 'zip'
 t = time.perf_counter()
-model = hornet_ref.Classifier(hornet_ref.arch_spec(sys.argv[2]))
-model.load_state_dict(torch.load(sys.argv[3]))
-print(time.perf_counter() - t)
+with torch.device('meta'):
+    model = hornet_ref.Classifier(hornet_ref.arch_spec(sys.argv[2]))
+model.load_state_dict(torch.load(sys.argv[3], map_location='cpu', mmap=mmap, weights_only=True), assign=True)
+loaded = time.perf_counter() - t
+with torch.no_grad():
+    for p in model.state_dict().values():
+        p.sum()
+print(loaded, time.perf_counter() - t)
 """
 
 
@@ -62,39 +74,52 @@ def main():
     parser.add_argument('--arch', default='base')
     parser.add_argument('--rounds', type=int, default=5, help='fresh processes per tool and format (median taken)')
     parser.add_argument('--threads', type=int, default=1)
-    parser.add_argument('--hornet-eval', default=os.path.join(REPO, 'build', 'bin', 'hornet-eval'))
+    parser.add_argument('--peer-python', help='the peer interpreter (default: the venv of setup_peers.sh)')
     parser.add_argument('--work-dir', default=None, help='where to write the checkpoints (default: a temp dir)')
     parser.add_argument('--json', default=os.path.join(REPO, 'build', 'bench', 'checkpoint_load.json'))
     parser.add_argument('--check', action='store_true', help='fail unless the targets are met')
     args = parser.parse_args()
+    python = peer_python(args.peer_python)
+    versions = peer_versions(python)
+    hornet_eval = hornet_tool('hornet-eval')
 
     work = args.work_dir or tempfile.mkdtemp(prefix='hornet-bench-')
     os.makedirs(work, exist_ok=True)
     reference = os.path.join(REPO, 'tests', 'reference')
     files = {'zip': os.path.join(work, f'{args.arch}_zip.pth'), 'legacy': os.path.join(work, f'{args.arch}_legacy.pth')}
-    out, _ = run_measured([sys.executable, '-c', MAKE, reference, args.arch, files['zip'], files['legacy']])
+    out, _ = run_measured([python, '-c', MAKE, reference, args.arch, files['zip'], files['legacy']])
     params = int(out.strip().splitlines()[-1])
     env, pools = pool_env(args.threads)
     print(f'{args.arch}: {params / 1e6:.1f}M parameters; {args.rounds} fresh processes per tool and format; '
           + ', '.join(f'{k}={v}' for k, v in pools.items()) + f', --threads {args.threads}; {os.cpu_count()} CPUs')
-    print(f'{"format":8} {"file MB":>8} {"Python s":>9} {"hornet s":>9} {"ratio":>6} {"CRC s":>6} '
+    print(f'peer: {python}: ' + ', '.join(f'{k} {v}' for k, v in versions.items()))
+    print('Python: meta-device model, torch.load(mmap=True (zip only), weights_only=True), load_state_dict(assign=True)')
+    # What each runtime holds before any checkpoint: the peak memory figures include it.
+    _, hornet_base = run_measured([hornet_eval, '--version'], env)
+    _, python_base = run_measured([python, '-c', 'import torch'], env)
+    print(f'runtime alone (peak RSS): hornet-eval --version {hornet_base / 1e6:.1f} MB, '
+          f'python -c "import torch" {python_base / 1e6:.1f} MB')
+    print(f'{"format":8} {"file MB":>8} {"Python s":>9} {"+ touch":>8} {"hornet s":>9} {"ratio":>6} {"CRC s":>6} '
           f'{"hornet peak MB":>15} {"x file":>7} {"Python peak MB":>15}')
     results = {'command': ' '.join([os.path.basename(sys.executable)] + sys.argv), 'arch': args.arch,
-               'parameters': params, 'threads': args.threads, 'pools': pools, 'rounds': args.rounds, 'formats': {}}
+               'parameters': params, 'peer': versions, 'hornet_runtime_peak_bytes': hornet_base,
+               'python_runtime_peak_bytes': python_base, 'threads': args.threads, 'pools': pools, 'rounds': args.rounds, 'formats': {}}
     ok = True
     for fmt, path in files.items():
         size = os.path.getsize(path)
-        py_t, hn_t, py_mem, hn_mem, hn_crc = [], [], [], [], []
+        py_t, py_touch, hn_t, py_mem, hn_mem, hn_crc = [], [], [], [], [], []
         for r in range(args.rounds):
             runs = ['python', 'hornet'] if r % 2 == 0 else ['hornet', 'python']
             for side in runs:
                 if side == 'python':
-                    out, mem = run_measured([sys.executable, '-c', PY_LOAD, reference, args.arch, path,
-                                             str(args.threads)], env)
-                    py_t.append(float(out.strip().splitlines()[-1]))
+                    out, mem = run_measured([python, '-c', PY_LOAD, reference, args.arch, path,
+                                             str(args.threads), fmt], env)
+                    loaded, touched = out.strip().splitlines()[-1].split()
+                    py_t.append(float(loaded))
+                    py_touch.append(float(touched))
                     py_mem.append(mem)
                 else:
-                    out, mem = run_measured([args.hornet_eval, '--arch', args.arch, '--checkpoint', path,
+                    out, mem = run_measured([hornet_eval, '--arch', args.arch, '--checkpoint', path,
                                              '--threads', str(args.threads)], env)
                     hn_t.append(float(re.search(r' in ([0-9.]+) s ', out).group(1)))
                     hn_crc.append(float(re.search(r'CRC-32 checks: ([0-9.]+) s', out).group(1)))
@@ -102,14 +127,16 @@ def main():
         py_s, hn_s = statistics.median(py_t), statistics.median(hn_t)
         peak = max(hn_mem)
         crc_s = statistics.median(hn_crc)
-        print(f'{fmt:8} {size / 1e6:8.1f} {py_s:9.3f} {hn_s:9.3f} {hn_s / py_s:6.2f} {crc_s:6.3f} '
+        print(f'{fmt:8} {size / 1e6:8.1f} {py_s:9.3f} {statistics.median(py_touch):8.3f} {hn_s:9.3f} {hn_s / py_s:6.2f} {crc_s:6.3f} '
               f'{peak / 1e6:15.1f} {peak / size:7.2f} {max(py_mem) / 1e6:15.1f}')
         met = hn_s <= TIME_TARGET * py_s and peak < MEMORY_TARGET * size
         ok &= met
-        results['formats'][fmt] = {'file_bytes': size, 'python_seconds': py_t, 'hornet_seconds': hn_t,
+        results['formats'][fmt] = {'file_bytes': size, 'python_seconds': py_t, 'python_touched_seconds': py_touch,
+                                   'hornet_seconds': hn_t,
                                    'hornet_crc_thread_seconds': hn_crc, 'python_peak_bytes': py_mem, 'hornet_peak_bytes': hn_mem,
                                    'median_python_seconds': py_s, 'median_hornet_seconds': hn_s,
                                    'ratio': hn_s / py_s, 'hornet_peak_over_file': peak / size, 'targets_met': met}
+    print('+ touch: Python\'s time until every parameter has been read once (a sum over each)')
     print('CRC s: thread time of hornet\'s CRC-32 checks inside its time (the legacy format has no checksums)')
     print(f'targets: time <= {TIME_TARGET}x Python, hornet peak < {MEMORY_TARGET}x the file: '
           f'{"met" if ok else "MISSED"}')

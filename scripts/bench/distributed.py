@@ -30,7 +30,7 @@ import statistics
 import subprocess
 import sys
 
-from bench_common import REPO, machine, pool_env, write_results
+from bench_common import REPO, hornet_tool, machine, pool_env, write_results
 
 TARGET_EFFICIENCY = 0.85
 TARGET_HIDDEN = 0.50
@@ -43,7 +43,7 @@ def free_port():
 
 
 def run_ranks(args, ranks, env):
-    cmd = [args.hornet_eval, '--arch', args.arch, '--benchmark-train', '--batch-size', str(args.batch),
+    cmd = [args.hornet_eval or hornet_tool('hornet-eval'), '--arch', args.arch, '--benchmark-train', '--batch-size', str(args.batch),
            '--image-size', str(args.size), '--threads', str(args.threads), '--steps', str(args.steps)]
     port = free_port()
     procs = []
@@ -75,7 +75,7 @@ def main():
     parser.add_argument('--threads', type=int, default=1, help='intra-op threads per rank')
     parser.add_argument('--steps', type=int, default=5, help='timed steps per process')
     parser.add_argument('--rounds', type=int, default=3)
-    parser.add_argument('--hornet-eval', default=os.path.join(REPO, 'build', 'bin', 'hornet-eval'))
+    parser.add_argument('--hornet-eval', default=None, help='default: hornet_tool("hornet-eval") (build-pypi/bin)')
     parser.add_argument('--json', default=os.path.join(REPO, 'build', 'bench', 'distributed.json'))
     parser.add_argument('--check', action='store_true',
                         help=f'fail unless efficiency >= {TARGET_EFFICIENCY} and hidden share >= {TARGET_HIDDEN}')

@@ -162,7 +162,7 @@ class Backbone(nn.Module):
         for i in range(1, 4):
             self.downsample_layers.append(
                 nn.Sequential(Norm(dims[i - 1], 'first'), nn.Conv2d(dims[i - 1], dims[i], 2, stride=2)))
-        rates = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
+        rates = torch.linspace(0, drop_path_rate, sum(depths), device='cpu').tolist()
         self.stages = nn.ModuleList()
         k = 0
         for i in range(4):
