@@ -110,7 +110,7 @@ def main():
         for threads in thread_counts:
             env, pools = pool_env(threads)
             print(f'\n{arch}, {threads} intra-op thread(s); ' + ', '.join(f'{k}={v}' for k, v in pools.items()))
-            print(f'  {"":22} {"s/step":>8} {"images/s":>9}  {"hornet/it":>9}  rounds')
+            print(f'  {"":22} {"s/step":>8} {"images/s":>9}  {"hornet/x":>9}  rounds')
             medians = {}
             for amp in amps:
                 names = ['hornet'] + peers
