@@ -12,12 +12,17 @@
 // bordered input and the output gradient (whose dropped columns read as
 // zeros in the bordered buffer). Forward work is split over planes, backward
 // work over channels, so no two threads write the same weight gradient.
+//
+// Planes may be stored in bf16 (CPU autocast): they are widened to float when
+// copied into the bordered buffers and narrowed when the results are written
+// out, so the arithmetic is always float and no separate cast passes run.
 #include "hornet/ops/depthwise_conv.h"
 
 #include "hornet/ops/autocast.h"
 #include "hornet/ops/cpu_clones.h"
 
 #include <ATen/Parallel.h>
+#include <c10/util/BFloat16.h>
 #include <torch/autograd.h>
 
 #include <algorithm>
@@ -34,12 +39,19 @@ struct BorderedPlane {
   std::vector<float> data;
   int64_t width = 0;
 
-  void fill(const float* plane, int64_t h, int64_t w, int64_t k) {
+  template <typename T>
+  void fill(const T* plane, int64_t h, int64_t w, int64_t k) {
     const int64_t p = k / 2;
     width = w + k - 1;
     data.assign(static_cast<size_t>((h + k - 1) * width + k - 1), 0.0f);
     for (int64_t y = 0; y < h; ++y) {
-      std::memcpy(data.data() + (y + p) * width + p, plane + y * w, static_cast<size_t>(w) * sizeof(float));
+      float* row = data.data() + (y + p) * width + p;
+      const T* src = plane + y * w;
+      if constexpr (std::is_same_v<T, float>) {
+        std::memcpy(row, src, static_cast<size_t>(w) * sizeof(float));
+      } else {
+        for (int64_t x = 0; x < w; ++x) row[x] = static_cast<float>(src[x]);
+      }
     }
   }
   /// Element (0, 0) of the unbordered plane.
@@ -120,34 +132,56 @@ HORNET_CPU_CLONES void accumulate_weight_grad(const float* in, int64_t width, co
 bool planes_contiguous(const at::Tensor& t) { return t.stride(3) == 1 && t.stride(2) == t.size(3); }
 
 /// Copies the first w of every `width` floats of `flat` (h rows) into `plane`.
-void drop_border_columns(const float* flat, int64_t width, int64_t h, int64_t w, float* plane) {
+template <typename T>
+void drop_border_columns(const float* flat, int64_t width, int64_t h, int64_t w, T* plane) {
   for (int64_t y = 0; y < h; ++y) {
-    std::memcpy(plane + y * w, flat + y * width, static_cast<size_t>(w) * sizeof(float));
+    if constexpr (std::is_same_v<T, float>) {
+      std::memcpy(plane + y * w, flat + y * width, static_cast<size_t>(w) * sizeof(float));
+    } else {
+      for (int64_t x = 0; x < w; ++x) plane[y * w + x] = static_cast<T>(flat[y * width + x]);
+    }
   }
 }
 
-at::Tensor forward_cpu(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias) {
+/// Calls f(In{}, Out{}) with the storage types of `in` and `out` (float or bf16).
+template <typename F>
+void dispatch_storage(at::ScalarType in, at::ScalarType out, F&& f) {
+  const bool in_bf16 = in == at::kBFloat16, out_bf16 = out == at::kBFloat16;
+  TORCH_CHECK((in == at::kFloat || in_bf16) && (out == at::kFloat || out_bf16),
+              "depthwise_conv2d: storage types must be float32 or bf16, got ", in, " and ", out);
+  if (in_bf16 && out_bf16) return f(c10::BFloat16{}, c10::BFloat16{});
+  if (in_bf16) return f(c10::BFloat16{}, float{});
+  if (out_bf16) return f(float{}, c10::BFloat16{});
+  f(float{}, float{});
+}
+
+at::Tensor forward_cpu(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
+                       at::ScalarType out_type) {
   const auto x = planes_contiguous(input) ? input : input.contiguous();
   const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3), k = weight.size(3);
-  auto out = at::empty({n, c, h, w}, x.options().memory_format(at::MemoryFormat::Contiguous));
+  auto out = at::empty({n, c, h, w}, x.options().dtype(out_type).memory_format(at::MemoryFormat::Contiguous));
   const auto wt = weight.contiguous();
   const auto bt = bias.defined() ? bias.contiguous() : at::Tensor();
   const float* wp = wt.data_ptr<float>();
   const float* bp = bt.defined() ? bt.data_ptr<float>() : nullptr;
-  const float* xp = x.data_ptr<float>();
-  float* op = out.data_ptr<float>();
   const int64_t sn = x.stride(0), sc = x.stride(1);
-  at::parallel_for(0, n * c, 1, [&](int64_t begin, int64_t end) {
-    BorderedPlane bordered;
-    std::vector<float> flat;
-    for (int64_t q = begin; q < end; ++q) {
-      const int64_t ni = q / c, ci = q % c;
-      bordered.fill(xp + ni * sn + ci * sc, h, w, k);
-      flat.resize(static_cast<size_t>(h * bordered.width));
-      correlate(bordered.data.data(), bordered.width, wp + ci * k * k, bp ? bp[ci] : 0.0f, flat.data(),
-                h * bordered.width, static_cast<int>(k));
-      drop_border_columns(flat.data(), bordered.width, h, w, op + q * h * w);
-    }
+  dispatch_storage(x.scalar_type(), out_type, [&](auto in_tag, auto out_tag) {
+    using In = decltype(in_tag);
+    using Out = decltype(out_tag);
+    const In* xp = x.data_ptr<In>();
+    Out* op = out.data_ptr<Out>();
+    at::parallel_for(0, n * c, 1, [&](int64_t begin, int64_t end) {
+      BorderedPlane bordered;
+      std::vector<float> flat;
+      for (int64_t q = begin; q < end; ++q) {
+        const int64_t ni = q / c, ci = q % c;
+        bordered.fill(xp + ni * sn + ci * sc, h, w, k);
+        flat.resize(static_cast<size_t>(h * bordered.width));
+        correlate(bordered.data.data(), bordered.width, wp + ci * k * k, bp ? bp[ci] : 0.0f, flat.data(),
+                  h * bordered.width, static_cast<int>(k));
+        drop_border_columns(flat.data(), bordered.width, h, w, op + q * h * w);
+      }
+    });
   });
   return out;
 }
@@ -163,16 +197,20 @@ Grads backward_cpu(const at::Tensor& grad_out, const at::Tensor& input, const at
   const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3), k = weight.size(3);
   const auto wt = weight.contiguous();
   Grads out;
-  if (need_input) out.input = at::empty({n, c, h, w}, g.options());
+  // The input's gradient in the input's type; the parameters' in theirs (float32).
+  if (need_input) out.input = at::empty({n, c, h, w}, x.options().memory_format(at::MemoryFormat::Contiguous));
   if (need_weight) out.weight = at::zeros_like(wt);
-  if (need_bias) out.bias = at::zeros({c}, g.options());
-  const float* xp = x.data_ptr<float>();
-  const float* gp = g.data_ptr<float>();
+  if (need_bias) out.bias = at::zeros({c}, wt.options());
   const float* wp = wt.data_ptr<float>();
-  float* gip = need_input ? out.input.data_ptr<float>() : nullptr;
   float* gwp = need_weight ? out.weight.data_ptr<float>() : nullptr;
   float* gbp = need_bias ? out.bias.data_ptr<float>() : nullptr;
   const int64_t sn = x.stride(0), sc = x.stride(1), taps = k * k;
+  dispatch_storage(x.scalar_type(), g.scalar_type(), [&](auto x_tag, auto g_tag) {
+  using X = decltype(x_tag);
+  using G = decltype(g_tag);
+  const X* xp = x.data_ptr<X>();
+  const G* gp = g.data_ptr<G>();
+  X* gip = need_input ? out.input.data_ptr<X>() : nullptr;
   at::parallel_for(0, c, 1, [&](int64_t begin, int64_t end) {
     BorderedPlane bordered_x, bordered_g;
     std::vector<float> flipped(static_cast<size_t>(taps)), sums(static_cast<size_t>(taps)), flat;
@@ -200,17 +238,18 @@ Grads backward_cpu(const at::Tensor& grad_out, const at::Tensor& input, const at
       if (gbp) gbp[ci] = bias_sum;
     }
   });
+  });
   return out;
 }
 
 class DepthwiseConv2dFunction : public torch::autograd::Function<DepthwiseConv2dFunction> {
  public:
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
-                            const at::Tensor& bias_or_empty) {
+                            const at::Tensor& bias_or_empty, at::ScalarType out_type) {
     const bool has_bias = bias_or_empty.numel() > 0;
     ctx->save_for_backward({x, weight});
     ctx->saved_data["has_bias"] = has_bias;
-    return forward_cpu(x, weight, has_bias ? bias_or_empty : at::Tensor());
+    return forward_cpu(x, weight, has_bias ? bias_or_empty : at::Tensor(), out_type);
   }
 
   static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
@@ -219,7 +258,7 @@ class DepthwiseConv2dFunction : public torch::autograd::Function<DepthwiseConv2d
     const bool has_bias = ctx->saved_data["has_bias"].toBool();
     auto g = backward_cpu(grads[0], saved[0], saved[1], ctx->needs_input_grad(0), ctx->needs_input_grad(1),
                           has_bias && ctx->needs_input_grad(2));
-    return {g.input, g.weight, g.bias};
+    return {g.input, g.weight, g.bias, at::Tensor()};
   }
 };
 
@@ -251,20 +290,17 @@ at::Tensor depthwise_conv2d(const at::Tensor& x, const at::Tensor& weight, const
     const int64_t k = weight.size(-1);
     return torch::conv2d(x, weight, bias, /*stride=*/1, /*padding=*/k / 2, /*dilation=*/1, /*groups=*/x.size(1));
   }
-  const auto empty_bias = at::empty({0}, weight.options());
-  if (!autocast_enabled(c10::DeviceType::CPU)) return DepthwiseConv2dFunction::apply(x, weight, bias.defined() ? bias : empty_bias);
+  const auto b = bias.defined() ? bias : at::empty({0}, weight.options());
+  if (!autocast_enabled(c10::DeviceType::CPU)) return DepthwiseConv2dFunction::apply(x, weight, b, at::kFloat);
   // Autocast would hand this conv to oneDNN in bf16, whose depthwise backward
   // (im2col + GEMM) took a third of a bf16 HorNet-T step. The kernel is
-  // memory-bound, so it runs in float32 here and only the output takes
-  // autocast's type, as autocast's conv2d would return it; the casts are
-  // differentiable, so the gradients come back in each input's type.
+  // memory-bound: it reads bf16 planes, computes in float32 and writes
+  // autocast's type, as autocast's conv2d would return it. Gradients come
+  // back in each input's type.
   const auto type = autocast_dtype(c10::DeviceType::CPU);
-  at::Tensor y;
-  {
-    AutocastDisabledGuard no_autocast;
-    y = DepthwiseConv2dFunction::apply(x.to(at::kFloat), weight, bias.defined() ? bias : empty_bias);
-  }
-  return y.to(type);
+  AutocastDisabledGuard no_autocast;
+  if (type == at::kBFloat16) return DepthwiseConv2dFunction::apply(x, weight, b, type);
+  return DepthwiseConv2dFunction::apply(x.to(at::kFloat), weight, b, at::kFloat).to(type);
 }
 
 }  // namespace hornet::ops
