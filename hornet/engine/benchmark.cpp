@@ -1,5 +1,6 @@
 #include "hornet/engine/benchmark.h"
 
+#include "hornet/common/allocator.h"
 #include "hornet/common/cuda_device.h"
 #include "hornet/data/batch.h"
 #include "hornet/distributed/gradient_sync.h"
@@ -106,6 +107,9 @@ StepTiming benchmark_train_step(const BenchmarkOptions& o, distributed::ProcessG
 }
 
 StepTiming benchmark_inference(const BenchmarkOptions& o) {
+  // As validation does (evaluate.cpp): reuse freed activation memory rather
+  // than fault fresh pages in on every forward.
+  common::keep_freed_memory();
   const auto& device = o.setup.device;
   apply_math_switches(o.setup);
   auto model = benchmark_model(o);
