@@ -206,38 +206,38 @@ Grads backward_cpu(const at::Tensor& grad_out, const at::Tensor& input, const at
   float* gbp = need_bias ? out.bias.data_ptr<float>() : nullptr;
   const int64_t sn = x.stride(0), sc = x.stride(1), taps = k * k;
   dispatch_storage(x.scalar_type(), g.scalar_type(), [&](auto x_tag, auto g_tag) {
-  using X = decltype(x_tag);
-  using G = decltype(g_tag);
-  const X* xp = x.data_ptr<X>();
-  const G* gp = g.data_ptr<G>();
-  X* gip = need_input ? out.input.data_ptr<X>() : nullptr;
-  at::parallel_for(0, c, 1, [&](int64_t begin, int64_t end) {
-    BorderedPlane bordered_x, bordered_g;
-    std::vector<float> flipped(static_cast<size_t>(taps)), sums(static_cast<size_t>(taps)), flat;
-    for (int64_t ci = begin; ci < end; ++ci) {
-      for (int64_t t = 0; t < taps; ++t) flipped[static_cast<size_t>(t)] = wp[ci * taps + taps - 1 - t];
-      std::fill(sums.begin(), sums.end(), 0.0f);
-      float bias_sum = 0.0f;
-      for (int64_t ni = 0; ni < n; ++ni) {
-        const int64_t plane = (ni * c + ci) * h * w;
-        bordered_g.fill(gp + plane, h, w, k);
-        const int64_t len = h * bordered_g.width;
-        if (need_weight || need_bias) {
-          bordered_x.fill(xp + ni * sn + ci * sc, h, w, k);
-          accumulate_weight_grad(bordered_x.data.data(), bordered_x.width, bordered_g.origin(k), len,
-                                 static_cast<int>(k), sums.data(), &bias_sum);
+    using X = decltype(x_tag);
+    using G = decltype(g_tag);
+    const X* xp = x.data_ptr<X>();
+    const G* gp = g.data_ptr<G>();
+    X* gip = need_input ? out.input.data_ptr<X>() : nullptr;
+    at::parallel_for(0, c, 1, [&](int64_t begin, int64_t end) {
+      BorderedPlane bordered_x, bordered_g;
+      std::vector<float> flipped(static_cast<size_t>(taps)), sums(static_cast<size_t>(taps)), flat;
+      for (int64_t ci = begin; ci < end; ++ci) {
+        for (int64_t t = 0; t < taps; ++t) flipped[static_cast<size_t>(t)] = wp[ci * taps + taps - 1 - t];
+        std::fill(sums.begin(), sums.end(), 0.0f);
+        float bias_sum = 0.0f;
+        for (int64_t ni = 0; ni < n; ++ni) {
+          const int64_t plane = (ni * c + ci) * h * w;
+          bordered_g.fill(gp + plane, h, w, k);
+          const int64_t len = h * bordered_g.width;
+          if (need_weight || need_bias) {
+            bordered_x.fill(xp + ni * sn + ci * sc, h, w, k);
+            accumulate_weight_grad(bordered_x.data.data(), bordered_x.width, bordered_g.origin(k), len,
+                                   static_cast<int>(k), sums.data(), &bias_sum);
+          }
+          if (need_input) {
+            flat.resize(static_cast<size_t>(len));
+            correlate(bordered_g.data.data(), bordered_g.width, flipped.data(), 0.0f, flat.data(), len,
+                      static_cast<int>(k));
+            drop_border_columns(flat.data(), bordered_g.width, h, w, gip + plane);
+          }
         }
-        if (need_input) {
-          flat.resize(static_cast<size_t>(len));
-          correlate(bordered_g.data.data(), bordered_g.width, flipped.data(), 0.0f, flat.data(), len,
-                    static_cast<int>(k));
-          drop_border_columns(flat.data(), bordered_g.width, h, w, gip + plane);
-        }
+        if (gwp) std::copy(sums.begin(), sums.end(), gwp + ci * taps);
+        if (gbp) gbp[ci] = bias_sum;
       }
-      if (gwp) std::copy(sums.begin(), sums.end(), gwp + ci * taps);
-      if (gbp) gbp[ci] = bias_sum;
-    }
-  });
+    });
   });
   return out;
 }
@@ -261,10 +261,6 @@ class DepthwiseConv2dFunction : public torch::autograd::Function<DepthwiseConv2d
     return {g.input, g.weight, g.bias, at::Tensor()};
   }
 };
-
-}  // namespace
-
-namespace {
 
 bool own_kernel_shape(const at::Tensor& x, const at::Tensor& weight) {
   return x.device().is_cpu() && x.layout() == at::kStrided && weight.scalar_type() == at::kFloat && x.dim() == 4 &&

@@ -70,6 +70,14 @@ def native_bf16(cpu=None):
     return cpu['amx_bf16'] or cpu['avx512_bf16']
 
 
+def thread_count(pid='self'):
+    """Threads of process `pid` now (0 when it has gone)."""
+    try:
+        return len(os.listdir(f'/proc/{pid}/task'))
+    except OSError:
+        return 0
+
+
 def git_revision():
     out = subprocess.run(['git', '-C', REPO, 'describe', '--always', '--dirty'], capture_output=True, text=True)
     return out.stdout.strip() or None

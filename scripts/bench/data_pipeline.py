@@ -81,7 +81,8 @@ import sys
 import tempfile
 import time
 
-from bench_common import REPO, hornet_tool, machine, peer_python, peer_versions, pool_env, write_results
+from bench_common import (REPO, hornet_tool, machine, peer_python, peer_versions, pool_env, thread_count,
+                          write_results)
 
 SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data'
 PHOTOS = ['astronaut.png', 'chelsea.png', 'coffee.png', 'motorcycle_left.png', 'rocket.jpg',
@@ -117,13 +118,6 @@ def make_images(root, count, seed=0):
 
 
 # ----- processes and their threads ----------------------------------------------
-
-def thread_count(pid):
-    try:
-        return len(os.listdir(f'/proc/{pid}/task'))
-    except OSError:
-        return 0
-
 
 def children(pid):
     """Child processes of `pid` (from every one of its threads)."""

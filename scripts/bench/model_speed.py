@@ -116,6 +116,7 @@ def main():
                 names = ['hornet'] + peers
                 times = {n: [] for n in names}
                 first = {n: [] for n in peers}
+                peer_threads = {}  # most threads seen in a peer process (compile adds its workers)
                 for r in range(args.rounds):
                     # Alternate who goes first, so neither side always runs on a warmer machine.
                     for name in (names if r % 2 == 0 else names[::-1]):
@@ -125,10 +126,12 @@ def main():
                             res = run_peer(python, args.mode, arch, batch, args.size, threads, args.steps, warmup,
                                            amp, name == 'compile', env)
                             first[name].append(res['first_step'])
+                            peer_threads[name] = max(peer_threads.get(name, 0), res['threads_seen'])
                         times[name].append(res['median'])
                 med = {n: statistics.median(v) for n, v in times.items()}
                 run = {'arch': arch, 'threads': threads, 'amp': amp, 'pools': pools, 'seconds': times,
-                       'median': med, 'peer_first_step': first, 'ratios': {}}
+                       'median': med, 'peer_first_step': first, 'peer_threads_seen': peer_threads,
+                       'ratios': {}}
                 for name in names:
                     label = f'{name}{"" if amp == "off" else " " + amp}'
                     ratio = '' if name == 'hornet' else f'{med["hornet"] / med[name]:9.3f}'

@@ -36,6 +36,8 @@ from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD, create_datase
 from timm.data.loader import fast_collate
 from torch.utils.data import DataLoader, default_collate
 
+from bench_common import thread_count
+
 SIZE = 224
 # HorNet's recipe (the official main.py defaults, ../shared/docs/hornet-reference.md §5).
 TRAIN = dict(scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), hflip=0.5, vflip=0.0,
@@ -52,11 +54,6 @@ def worker_init(seen, worker_id):
     torch.set_num_threads(1)
     seen[2 * worker_id] = torch.get_num_threads()
     seen[2 * worker_id + 1] = torch.get_num_interop_threads()
-
-
-def thread_count():
-    with open('/proc/self/status') as f:
-        return next(int(line.split()[1]) for line in f if line.startswith('Threads:'))
 
 
 def main():

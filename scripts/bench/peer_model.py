@@ -20,10 +20,7 @@ import time
 
 import torch
 
-
-def thread_count():
-    with open('/proc/self/status') as f:
-        return next(int(line.split()[1]) for line in f if line.startswith('Threads:'))
+from bench_common import thread_count
 
 
 def main():
