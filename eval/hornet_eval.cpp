@@ -81,6 +81,11 @@ int main(int argc, char** argv) {
                "--benchmark-train: recompute each block in the backward pass instead of storing its activations");
   app.add_option("--checkpoint", checkpoint, "A torch.save file (mmpretrain, official repository or hornet)")
       ->check(CLI::ExistingFile);
+  bool map_file = false;
+  app.add_flag("--mmap", map_file,
+               "With --arch: parameters map the checkpoint's pages (copy-on-write) instead of reading them: a "
+               "near-instant load, pages read when first used; zip records' CRC-32s are not checked (torch.load "
+               "does not check them either)");
   app.add_flag("--inspect", inspect, "Print the checkpoint's structure and what its weights are");
   std::string weights_text = "default";
   auto* weights_option = app.add_option("--weights", weights_text,
@@ -156,11 +161,11 @@ int main(int argc, char** argv) {
     } else if (inspect) {
       allow({"--checkpoint", "--inspect"}, "--inspect");
     } else if (!checkpoint.empty() && !predict.empty()) {
-      allow(with({"--arch", "--num-classes", "--class-map", "--image-size"}, predict_options),
+      allow(with({"--arch", "--num-classes", "--class-map", "--image-size", "--mmap"}, predict_options),
             "prediction with a checkpoint (--arch A --checkpoint F --predict ...)");
     } else if (!checkpoint.empty()) {
       allow({"--arch", "--checkpoint", "--weights", "--use-ema", "--num-classes", "--class-map", "--image-size",
-             "--input-npy", "--dump-logits", "--device", "--amp"},
+             "--mmap", "--input-npy", "--dump-logits", "--device", "--amp"},
             "a checkpoint without a config (--arch A --checkpoint F)");
     } else if (bench_train || bench_eval) {
       if (bench_train && bench_eval) throw std::invalid_argument("--benchmark-train and --benchmark-eval: give one");
@@ -282,11 +287,12 @@ int main(int argc, char** argv) {
       options.weights = weights;
       options.class_map = class_map;
       options.image_size = image_size;
+      options.map_file = map_file;
       auto loaded = models::classifier_from_checkpoint(arch, checkpoint, options);
       loaded.model->to(target);
-      std::printf("loaded %zu tensors from %s (%s layout) in %.3f s into %s, %lld classes (CRC-32 checks: %.3f s "
-                  "of thread time)\n",
-                  loaded.report.loaded, loaded.source.c_str(),
+      std::printf("loaded %zu tensors (%zu mapped) from %s (%s layout) in %.3f s into %s, %lld classes (CRC-32 "
+                  "checks: %.3f s of thread time)\n",
+                  loaded.report.loaded, loaded.report.mapped, loaded.source.c_str(),
                   loaded.layout == models::KeyLayout::kOfficial ? "official" : "mmpretrain", loaded.load_seconds,
                   loaded.model->arch().mixers_str().c_str(), static_cast<long long>(loaded.model->num_classes()),
                   loaded.crc_seconds);

@@ -34,6 +34,8 @@ struct LoadReport {
   /// Left at their fresh initialisation on purpose (a head of another size).
   std::vector<std::string> reinitialized;
   size_t loaded = 0;
+  /// Of those loaded, tensors that alias the mapped file instead of being read.
+  size_t mapped = 0;
 
   bool clean() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
   /// Human-readable summary listing every problem key.

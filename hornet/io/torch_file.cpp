@@ -362,6 +362,28 @@ torch::Tensor TorchFile::load(const py::TensorRef& ref) const {
   return buffer.as_strided(ref.sizes, ref.strides, 0);
 }
 
+torch::Tensor TorchFile::map(const py::Value& tensor) const {
+  if (tensor.kind != Kind::kTensor) {
+    throw std::runtime_error(path() + ": expected a tensor, found " + tensor.type_name());
+  }
+  if (!tensor.ref || big_endian_ || tensor.ref->numel() == 0) return {};
+  const auto& ref = *tensor.ref;
+  const auto& loc = locate(ref);
+  int64_t last = ref.offset;
+  for (size_t k = 0; k < ref.sizes.size(); ++k) last += (ref.sizes[k] - 1) * ref.strides[k];
+  const size_t elem = c10::elementSize(ref.dtype);
+  if (ref.offset < 0 || last >= ref.storage_numel || static_cast<uint64_t>(last + 1) * elem > loc.nbytes) {
+    corrupt(path(), "tensor view reaches past storage '" + ref.storage_key + "'");
+  }
+  const uint64_t start = loc.offset + static_cast<uint64_t>(ref.offset) * elem;
+  // The mapping starts on a page boundary, so the file offset decides alignment.
+  if (start % elem != 0) return {};
+  auto mapping = file_->map();
+  return torch::from_blob(
+      mapping.get() + start, ref.sizes, ref.strides, [mapping](void*) mutable { mapping.reset(); },
+      torch::TensorOptions().dtype(ref.dtype));
+}
+
 void TorchFile::load_into(const py::Value& tensor, torch::Tensor& dst) const {
   torch::NoGradGuard no_grad;
   if (tensor.kind == Kind::kTensor && tensor.ref) {

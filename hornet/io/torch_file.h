@@ -42,6 +42,14 @@ class TorchFile {
   /// the file, without an intermediate buffer.
   void load_into(const py::Value& tensor, torch::Tensor& dst) const;
 
+  /// A kTensor value's data as a CPU tensor over the file's pages (see
+  /// RandomAccessFile::map): nothing is read until the tensor is touched, and
+  /// writes to it stay in this process. Zip records' CRC-32s are not checked,
+  /// as torch.load does not check them either. Undefined when the data cannot
+  /// be aliased: stored big-endian, not aligned to its element size (legacy
+  /// files lay storages at any byte), empty, or not stored in the file.
+  torch::Tensor map(const py::Value& tensor) const;
+
   /// Loads every tensor of the document into memory (views of one storage
   /// share it, as in Python), so the tree can be edited and saved.
   void load_all();

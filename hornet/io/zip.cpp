@@ -3,6 +3,7 @@
 #include "hornet/io/zip.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -58,6 +59,19 @@ std::string RandomAccessFile::read(uint64_t offset, size_t n) const {
   std::string out(n, '\0');
   read(offset, out.data(), n);
   return out;
+}
+
+std::shared_ptr<unsigned char> RandomAccessFile::map() const {
+  std::lock_guard<std::mutex> lock(mapping_mutex_);
+  if (auto existing = mapping_.lock()) return existing;
+  if (size_ == 0) throw std::runtime_error(path_ + ": cannot map an empty file");
+  void* base = ::mmap(nullptr, static_cast<size_t>(size_), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd_, 0);
+  if (base == MAP_FAILED) throw std::runtime_error(path_ + ": cannot map the file (" + std::strerror(errno) + ")");
+  const size_t length = static_cast<size_t>(size_);
+  std::shared_ptr<unsigned char> mapping(static_cast<unsigned char*>(base),
+                                         [length](unsigned char* p) { ::munmap(p, length); });
+  mapping_ = mapping;
+  return mapping;
 }
 
 uint32_t crc32(const void* data, size_t size, uint32_t crc) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,10 +34,20 @@ class RandomAccessFile {
   void read(uint64_t offset, void* dst, size_t n) const;
   std::string read(uint64_t offset, size_t n) const;
 
+  /// The whole file mapped copy-on-write (MAP_PRIVATE, readable and writable):
+  /// pages are read from the page cache when first touched, and writes stay
+  /// in this process. Mapped once; the mapping lives as long as any holder of
+  /// the returned pointer. The file must not shrink while mapped (a touch past
+  /// its new end is SIGBUS, as for any mapping). Throws std::runtime_error
+  /// naming the file when it cannot be mapped.
+  std::shared_ptr<unsigned char> map() const;
+
  private:
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;
+  mutable std::mutex mapping_mutex_;
+  mutable std::weak_ptr<unsigned char> mapping_;
 };
 
 struct ZipEntry {

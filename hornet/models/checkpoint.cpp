@@ -233,17 +233,27 @@ io::LoadReport load_weights(ImageClassifierImpl& model, const io::TorchFile& fil
     throw std::runtime_error(file.path() + ": weights (" + weights.source + ") do not match the model: " +
                              report.str());
   }
+  torch::NoGradGuard no_grad;
+  std::vector<Step*> copies;
+  for (auto& step : plan) {
+    if (step.action != Action::kCopy) continue;
+    if (options.map_file && step.target.device().is_cpu() && step.target.is_contiguous()) {
+      const auto mapped = file.map(*step.value);
+      if (mapped.defined() && mapped.is_contiguous() && mapped.scalar_type() == step.target.scalar_type()) {
+        // The parameter object stays the module's; only its storage changes.
+        step.target.set_(mapped);
+        ++report.mapped;
+        continue;
+      }
+    }
+    copies.push_back(&step);
+  }
   // Plain copies are reads from the file straight into the parameters, each
   // record's CRC-32 checked on the bytes just read: spread them over the
   // intra-op threads, since one thread cannot saturate memory bandwidth.
-  std::vector<Step*> copies;
-  for (auto& step : plan) {
-    if (step.action == Action::kCopy) copies.push_back(&step);
-  }
   parallel_for_each(copies.size(), [&](size_t k) { file.load_into(*copies[k]->value, copies[k]->target); });
-  report.loaded += copies.size();
+  report.loaded += copies.size() + report.mapped;
 
-  torch::NoGradGuard no_grad;
   for (auto& step : plan) {
     switch (step.action) {
       case Action::kCopy:
@@ -279,6 +289,7 @@ LoadedClassifier classifier_from_checkpoint(const ArchSpec& zoo_arch, const std:
   if (options.image_size > 0) arch = arch_for_image_size(arch, options.image_size);
   WeightLoadOptions load;
   load.strict = options.strict;
+  load.map_file = options.map_file;
   if (!options.class_map.empty()) load.class_index = read_class_index(options.class_map);
   int64_t num_classes = options.num_classes;
   if (num_classes == 0) num_classes = load.class_index.defined() ? load.class_index.numel() : checkpoint_num_classes(shapes);

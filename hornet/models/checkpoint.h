@@ -54,6 +54,11 @@ struct WeightLoadOptions {
   bool reinit_mismatched_head = false;
   /// GF complex weights of another grid are resized (bilinear, aligned corners).
   bool resize_filters = true;
+  /// Tensors taken as they are (CPU parameters of the stored dtype and shape)
+  /// alias the mapped file instead of being read into the parameters (see
+  /// io::TorchFile::map): no reading up front and no CRC-32 checks. Tensors
+  /// the file cannot alias are read as usual.
+  bool map_file = false;
 };
 
 /// Copies `weights` (from `file`, either layout) into `model`, one tensor in
@@ -73,6 +78,8 @@ struct CheckpointModelOptions {
   /// this square input size; otherwise the model keeps the checkpoint's sizes.
   int64_t image_size = 0;
   bool strict = true;
+  /// See WeightLoadOptions::map_file.
+  bool map_file = false;
 };
 
 struct LoadedClassifier {

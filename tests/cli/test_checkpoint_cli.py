@@ -47,7 +47,13 @@ of = logits(os.path.join(FIX, 'tiny_gf_official.pth'), 'of')
 of_ema = logits(os.path.join(FIX, 'tiny_gf_official.pth'), 'of_ema', '--use-ema')
 check(mm is not None and of is not None and np.array_equal(mm, of),
       'mmpretrain and official layouts give different logits')
-for got, want, what in [(mm, ref, 'mmpretrain'), (of, ref, 'official'), (of_ema, ref_ema, 'official EMA')]:
+# --mmap: the parameters alias the file's pages; the same logits from both formats.
+of_mapped = logits(os.path.join(FIX, 'tiny_gf_official.pth'), 'of_mapped', '--mmap')
+mm_mapped = logits(os.path.join(FIX, 'tiny_gf_mmpretrain.pth'), 'mm_mapped', '--mmap')
+mapped_line = run('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'tiny_gf_official.pth'), '--mmap')
+check('(0 mapped)' not in mapped_line and ' mapped)' in mapped_line, f'--mmap maps nothing: {mapped_line}')
+for got, want, what in [(mm, ref, 'mmpretrain'), (of, ref, 'official'), (of_ema, ref_ema, 'official EMA'),
+                        (of_mapped, ref, 'official, --mmap'), (mm_mapped, ref, 'mmpretrain, --mmap')]:
     err = np.abs(got - want).max() if got is not None else float('inf')
     print(f'{what}: max |logits - reference| = {err:.3g}')
     check(err <= TOL, f'{what} logits differ from the reference by {err}')

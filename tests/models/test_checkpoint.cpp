@@ -81,6 +81,29 @@ TEST_CASE("checkpoint: mmengine training checkpoint, raw and EMA weights", "[mod
   CHECK(logit_error(ema.model, "small_logits_ema.npy") <= 1e-4);
 }
 
+TEST_CASE("checkpoint: parameters mapped from the file give the reference logits", "[models][checkpoint]") {
+  CheckpointModelOptions options;
+  options.map_file = true;
+  options.weights = io::WeightChoice::kRaw;
+  auto mapped = classifier_from_checkpoint(small_arch(), ckpt("small_mmengine.pth"), options);
+  CHECK(mapped.report.clean());
+  CHECK(mapped.report.mapped == mapped.report.loaded);
+  CHECK(mapped.report.mapped == io::state_dict(*mapped.model).size());
+  CHECK(mapped.crc_seconds == 0.0);
+  CHECK(logit_error(mapped.model, "small_logits.npy") <= 1e-4);
+
+  // Training updates stay in the process: the file still holds the weights.
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : mapped.model->parameters()) p.add_(1.0);
+  }
+  options.map_file = false;
+  auto read = classifier_from_checkpoint(small_arch(), ckpt("small_mmengine.pth"), options);
+  CHECK(read.report.mapped == 0);
+  CHECK(logit_error(read.model, "small_logits.npy") <= 1e-4);
+  CHECK(logit_error(mapped.model, "small_logits.npy") > 1e-2);
+}
+
 TEST_CASE("checkpoint: a 30-class head sliced to 10 classes through a class map", "[models][checkpoint]") {
   CheckpointModelOptions options;
   options.class_map = ckpt("small_class_map.pth");
