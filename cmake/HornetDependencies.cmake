@@ -42,6 +42,19 @@ if(Torch_VERSION VERSION_GREATER_EQUAL 2.12)
   set(CMAKE_CXX_STANDARD 20)
 endif()
 message(STATUS "hornet: LibTorch ${Torch_VERSION}, C++${CMAKE_CXX_STANDARD}")
+# at::parallel_for is a header template whose parallel region exists only in
+# code compiled with OpenMP; without it hornet's own CPU kernels (depthwise
+# convolution, LayerNorm) run on one thread whatever --threads says. Debian's
+# and PyPI's LibTorch run their intra-op pool on GNU OpenMP, which g++ joins
+# (one runtime in the process: libgomp.so.1, found through LibTorch's folder
+# first). clang would bring LLVM's libomp as a second runtime, so clang builds
+# (the sanitizer and fuzzing builds) keep the one-thread fallback.
+set(HORNET_OPENMP OFF)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  find_package(OpenMP REQUIRED COMPONENTS CXX)
+  set(HORNET_OPENMP ON)
+endif()
+message(STATUS "hornet: OpenMP for at::parallel_for in hornet's kernels: ${HORNET_OPENMP}")
 find_package(CLI11 REQUIRED)
 find_package(ZLIB REQUIRED)  # CRC-32 of zip records, PNG writing
 # TurboJPEG, found directly: Debian's libjpeg-turbo CMake config also demands
