@@ -101,9 +101,13 @@ def main():
     print('Python: meta-device model, torch.load(mmap=True (zip only), weights_only=True), load_state_dict(assign=True)')
     # What each runtime holds before any checkpoint: the peak memory figures include it.
     _, hornet_base = run_measured([hornet_eval, '--version'], env)
-    _, python_base = run_measured([python, '-c', 'import torch'], env)
+    # Python's in-process peak right after the import, as its load figure below is
+    # taken in-process too (the interpreter's shutdown adds over 100 MB more).
+    out, _ = run_measured([python, '-c', 'import resource, torch; '
+                           'print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)'], env)
+    python_base = int(out.strip().splitlines()[-1])
     print(f'runtime alone (peak RSS): hornet-eval --version {hornet_base / 1e6:.1f} MB, '
-          f'python -c "import torch" {python_base / 1e6:.1f} MB')
+          f'Python after import torch {python_base / 1e6:.1f} MB')
     print(f'{"format":8} {"file MB":>8} {"Python s":>9} {"+ touch":>8} {"hornet s":>9} {"ratio":>6} '
           f'{"read s":>7} {"CRC s":>6} {"hornet peak MB":>15} {"x file":>7} {"read peak MB":>13} '
           f'{"Python peak MB":>15}')
