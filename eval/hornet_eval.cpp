@@ -7,7 +7,7 @@
 //                                                    time the training step (or the forward) on synthetic data
 //   hornet-eval --zoo                                the published checkpoints and their accuracy
 //   hornet-eval --checkpoint F --inspect             what a checkpoint holds
-//   hornet-eval --arch A --checkpoint F [--weights W] [--num-classes N] [--class-map M]
+//   hornet-eval --arch A --checkpoint F [--weights W] [--num-classes N] [--class-map M] [--mmap]
 //               [--input-npy X.npy --dump-logits Y.npy] [--device D] [--amp T]
 //                                                    load (and run) a checkpoint
 //   hornet-eval --arch A --checkpoint F --predict IMAGE_OR_FOLDER... [--topk K] [--class-names FILE]
