@@ -7,6 +7,7 @@
 #include "hornet/common/version.h"
 #include "hornet/data/encode.h"
 #include "hornet/data/loader.h"
+#include "hornet/data/pipeline.h"
 #include "hornet/data/throughput.h"
 #include "hornet/data/toy_dataset.h"
 #include "hornet/io/file_util.h"
@@ -27,12 +28,9 @@ std::shared_ptr<data::SampleTransform> pipeline(const std::string& name, int siz
     o.size = size;
     return data::make_train_transform(o);
   }
-  if (name == "eval") {
-    data::EvalPipelineOptions o;
-    o.crop = size;
-    o.resize = size * 256 / 224;
-    return data::make_eval_transform(o);
-  }
+  // The pipeline hornet-eval validates and predicts with at this size (at 384
+  // and above the official square resize, below it resize and crop).
+  if (name == "eval") return data::make_eval_transform(data::eval_options_for_size(size));
   throw std::invalid_argument("unknown pipeline '" + name + "'; valid: train, eval");
 }
 }  // namespace
