@@ -332,6 +332,16 @@ void TorchFile::verify(const StorageLocation& loc, const void* whole) const {
                           .count();
 }
 
+int64_t TorchFile::view_span(const py::TensorRef& ref, const StorageLocation& loc) const {
+  int64_t last = ref.offset;
+  for (size_t k = 0; k < ref.sizes.size(); ++k) last += (ref.sizes[k] - 1) * ref.strides[k];
+  if (ref.offset < 0 || last >= ref.storage_numel ||
+      static_cast<uint64_t>(last + 1) * c10::elementSize(ref.dtype) > loc.nbytes) {
+    corrupt(path(), "tensor view reaches past storage '" + ref.storage_key + "'");
+  }
+  return last - ref.offset + 1;
+}
+
 torch::Tensor TorchFile::load(const py::Value& tensor) const {
   if (tensor.kind != Kind::kTensor) {
     throw std::runtime_error(path() + ": expected a tensor, found " + tensor.type_name());
@@ -344,14 +354,8 @@ torch::Tensor TorchFile::load(const py::TensorRef& ref) const {
   const auto options = torch::TensorOptions().dtype(ref.dtype);
   if (ref.numel() == 0) return torch::empty(ref.sizes, options);
   const auto& loc = locate(ref);
-  int64_t last = ref.offset;
-  for (size_t k = 0; k < ref.sizes.size(); ++k) last += (ref.sizes[k] - 1) * ref.strides[k];
-  const int64_t span = last - ref.offset + 1;
+  const int64_t span = view_span(ref, loc);
   const size_t elem = c10::elementSize(ref.dtype);
-  if (ref.offset < 0 || last >= ref.storage_numel ||
-      static_cast<uint64_t>(last + 1) * elem > loc.nbytes) {
-    corrupt(path(), "tensor view reaches past storage '" + ref.storage_key + "'");
-  }
   auto buffer = torch::empty({span}, options);
   file_->read(loc.offset + static_cast<uint64_t>(ref.offset) * elem, buffer.data_ptr(),
               static_cast<size_t>(span) * elem);
@@ -369,12 +373,8 @@ torch::Tensor TorchFile::map(const py::Value& tensor) const {
   if (!tensor.ref || big_endian_ || tensor.ref->numel() == 0) return {};
   const auto& ref = *tensor.ref;
   const auto& loc = locate(ref);
-  int64_t last = ref.offset;
-  for (size_t k = 0; k < ref.sizes.size(); ++k) last += (ref.sizes[k] - 1) * ref.strides[k];
+  view_span(ref, loc);
   const size_t elem = c10::elementSize(ref.dtype);
-  if (ref.offset < 0 || last >= ref.storage_numel || static_cast<uint64_t>(last + 1) * elem > loc.nbytes) {
-    corrupt(path(), "tensor view reaches past storage '" + ref.storage_key + "'");
-  }
   const uint64_t start = loc.offset + static_cast<uint64_t>(ref.offset) * elem;
   // The mapping starts on a page boundary, so the file offset decides alignment.
   if (start % elem != 0) return {};

@@ -72,6 +72,9 @@ class TorchFile {
     std::shared_ptr<std::atomic<bool>> verified;
   };
   const StorageLocation& locate(const py::TensorRef& ref) const;
+  /// Elements from a non-empty view's first to its last; throws unless the
+  /// view lies inside its storage.
+  int64_t view_span(const py::TensorRef& ref, const StorageLocation& loc) const;
   /// Throws, naming the record, unless its bytes match its CRC-32. `whole` is
   /// the record's bytes already in memory, or null to read them from the file.
   void verify(const StorageLocation& loc, const void* whole = nullptr) const;
