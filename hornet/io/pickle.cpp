@@ -715,6 +715,7 @@ class Describer {
   explicit Describer(int max_items) : max_items_(max_items) {}
   std::string run(const Value& v) {
     write(v, 0);
+    if (cut_) os_ << "\n... (description cut at " << kMaxDescriptionBytes << " bytes)";
     return os_.str();
   }
 
@@ -743,6 +744,12 @@ class Describer {
            v.kind == Kind::kSet || v.kind == Kind::kObject;
   }
   void write(const Value& v, int depth) {
+    // A value reached twice (DUP, memo GET) is printed each time, so a few
+    // hundred bytes of pickle can describe 2^40 leaves: stop at a size budget.
+    if (cut_ || static_cast<size_t>(os_.tellp()) > kMaxDescriptionBytes) {
+      cut_ = true;
+      return;
+    }
     if (!is_container(v)) {
       inline_scalar(v);
       return;
@@ -818,7 +825,9 @@ class Describer {
     os_ << "}";
   }
 
+  static constexpr size_t kMaxDescriptionBytes = size_t{1} << 20;
   int max_items_;
+  bool cut_ = false;
   std::ostringstream os_;
   std::unordered_set<const Value*> open_;
 };

@@ -164,7 +164,8 @@ size_t decode(std::string_view data, Document& doc, const DecodeHooks& hooks = {
 constexpr int kMaxDepth = 1000;
 
 /// A readable, indented rendering of `value` for inspection: dict keys,
-/// tensor shapes and dtypes, object class names; long containers elided.
+/// tensor shapes and dtypes, object class names; long containers elided,
+/// and the whole cut at 1 MiB (values shared through the memo repeat).
 std::string describe(const Value& value, int max_items = 20);
 
 }  // namespace hornet::io::py

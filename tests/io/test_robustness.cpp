@@ -249,6 +249,18 @@ TEST_CASE("robustness: deep and cyclic structures", "[io][robustness]") {
   CHECK_THAT(py::describe(*cyclic->root), Contains("<cycle>"));
   CHECK_THROWS_WITH(save(dir + "/cycle.pth", *cyclic->root), Contains("nested more than"));
 
+  // Sharing through the memo: [x, x] with x = [y, y] ... 40 levels down is
+  // 2^40 leaves to print from 364 bytes; the description stops at its budget.
+  std::string shared = "\x80\x02N";
+  for (int k = 0; k < 40; ++k) shared += "q\x00" "0(h\x00h\x00l"s;  // BINPUT 0, POP, MARK, BINGET 0 twice, LIST
+  shared += '.';
+  auto dag = decode_bytes(shared);
+  REQUIRE(dag->root->items.size() == 2);
+  CHECK(dag->root->items[0] == dag->root->items[1]);
+  const std::string dag_text = py::describe(*dag->root);
+  CHECK(dag_text.size() < (size_t{1} << 20) + 4096);
+  CHECK_THAT(dag_text, Contains("description cut at 1048576 bytes"));
+
   // A mark stack a million deep fails as truncated input, not a crash.
   CHECK_THROWS_AS(decode_bytes("\x80\x02" + std::string(1000000, '(')), py::TruncatedPickle);
 }
