@@ -1,7 +1,7 @@
 # hornet on the CPU: Debian 12 and scripts/setup.sh (the same packages as a
 # development machine). Build from the repository root:
 #   docker build -f docker/cpu.Dockerfile -t hornet:cpu .
-#   docker run --rm hornet:cpu hornet-eval --summary
+#   docker run --rm hornet:cpu hornet-eval summary
 FROM debian:12
 WORKDIR /opt/hornet
 COPY . .

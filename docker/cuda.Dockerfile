@@ -4,7 +4,7 @@
 # is not built (it needs Debian's Catch2 v2 and python3-torch). Build from the
 # repository root:
 #   docker build -f docker/cuda.Dockerfile -t hornet:cuda .
-#   docker run --rm --gpus all hornet:cuda hornet-eval --forward --arch tiny-gf
+#   docker run --rm --gpus all hornet:cuda hornet-eval forward --arch tiny-gf
 FROM nvidia/cuda:13.0.0-cudnn-devel-ubuntu24.04
 ARG TORCH_VERSION=2.11.0
 ENV DEBIAN_FRONTEND=noninteractive TORCH_CUDA_ARCH_LIST="8.0;9.0"

@@ -15,7 +15,7 @@ bin="$build_dir/bin"
 work=work_dirs/toy
 echo
 echo "== the model zoo =="
-"$bin/hornet-eval" --summary --arch tiny-gf
+"$bin/hornet-eval" summary --arch tiny-gf
 echo
 echo "== toy dataset: 6 shape classes, 100 training and 30 validation JPEGs each =="
 "$bin/hornet-data" make-toy work_dirs/toy_data
@@ -27,7 +27,7 @@ start=$(date +%s)
 echo "training took $(( $(date +%s) - start )) s"
 echo
 echo "== validation of the best checkpoint (EMA weights) =="
-"$bin/hornet-eval" configs/toy/hornet-toy_1xb32_shapes.yaml --checkpoint "$work/best.pth" --use-ema \
+"$bin/hornet-eval" validate configs/toy/hornet-toy_1xb32_shapes.yaml --checkpoint "$work/best.pth" --use-ema \
   --data work_dirs/toy_data/val --out "$work/result.json"
 /usr/bin/python3 "$repo/scripts/plot_log.py" "$work/metrics.jsonl" -o "$work/curves.png"
 echo

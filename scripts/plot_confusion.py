@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draws the confusion matrix of a hornet-eval result file (hornet-eval CONFIG
+"""Draws the confusion matrix of a hornet-eval result file (hornet-eval validate CONFIG
 --checkpoint F --out result.json) as a PNG: rows are the true classes, columns
 the predicted ones, each row normalised to the share of its class's images
 (--counts keeps the raw counts).
@@ -23,7 +23,7 @@ MAX_LABELLED = 40
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('result', help='JSON written by hornet-eval --out')
+    parser.add_argument('result', help='JSON written by hornet-eval validate --out')
     parser.add_argument('-o', '--out', help='PNG to write (default: confusion.png next to the result)')
     parser.add_argument('--counts', action='store_true', help='show image counts instead of row shares')
     args = parser.parse_args()

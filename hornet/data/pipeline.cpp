@@ -107,6 +107,14 @@ std::shared_ptr<SampleTransform> make_eval_transform(const EvalPipelineOptions& 
   return std::make_shared<EvalTransform>(options);
 }
 
+std::shared_ptr<SampleTransform> make_transform(const std::string& name, int size) {
+  if (name == "eval") return make_eval_transform(eval_options_for_size(size));
+  if (name != "train") throw std::invalid_argument("unknown pipeline '" + name + "'; valid: train, eval");
+  TrainPipelineOptions o;
+  o.size = size;
+  return make_train_transform(o);
+}
+
 std::shared_ptr<SampleTransform> make_train_transform(const TrainPipelineOptions& options) {
   return std::make_shared<TrainTransform>(options);
 }

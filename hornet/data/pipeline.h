@@ -13,6 +13,7 @@
 #include "hornet/data/transforms.h"
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace hornet::data {
@@ -65,6 +66,10 @@ EvalPipelineOptions eval_options_for_size(int image_size);
 
 std::shared_ptr<SampleTransform> make_eval_transform(const EvalPipelineOptions& options = {});
 std::shared_ptr<SampleTransform> make_train_transform(const TrainPipelineOptions& options = {});
+
+/// The recipe's default pipeline by name at a square `size`: "train" (the
+/// augmentation) or "eval" (what validation and prediction at that size use).
+std::shared_ptr<SampleTransform> make_transform(const std::string& name, int size);
 
 /// The largest reduction s in {1, 2, 4, 8} with crop / s >= out in both
 /// dimensions (the rule of TrainPipelineOptions::dct_scaling).

@@ -1,7 +1,6 @@
 #include "hornet/engine/evaluate.h"
 
 #include "hornet/common/allocator.h"
-#include "hornet/common/cli.h"
 #include "hornet/common/cuda_device.h"
 #include "hornet/data/batch.h"
 #include "hornet/data/device_prefetch.h"

@@ -3,6 +3,7 @@
 #include "hornet/io/file_util.h"
 #include "hornet/io/torch_file.h"
 
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 
 namespace hornet::engine {
 
@@ -173,6 +175,28 @@ void truncate_metrics(const std::string& path, int64_t step, int64_t epochs) {
     }
   }
   if (dropped) io::write_file_atomic(path, kept);
+}
+
+config::Config resumed_config(const std::string& checkpoint, const config::Config& named, const std::string& named_path,
+                              const std::function<void(config::Config&)>& apply_overrides, bool allow_changes) {
+  const std::string saved_text = checkpoint_config(checkpoint);
+  const std::string origin = checkpoint + " (the run's saved config)";
+  const auto saved = config::Config::from_string(saved_text, origin);
+  auto resumed = config::Config::from_string(saved_text, origin);  // YAML nodes copy shallowly
+  apply_overrides(resumed);
+  const auto changes = meaning_changes(saved, resumed);
+  if (!changes.empty() && !allow_changes) {
+    std::string list;
+    for (const auto& c : changes) list += "\n  " + c;
+    throw std::invalid_argument("--resume " + checkpoint + ": these overrides would change the run:" + list +
+                                "\nresume without them, or add --allow-config-changes to change it on purpose");
+  }
+  for (const auto& c : meaning_changes(saved, named)) {
+    if (std::find(changes.begin(), changes.end(), c) == changes.end()) {
+      spdlog::warn("{} differs from the run's saved config ({}); resuming with the saved value", named_path, c);
+    }
+  }
+  return resumed;
 }
 
 }  // namespace hornet::engine

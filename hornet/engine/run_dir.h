@@ -8,6 +8,7 @@
 #include "hornet/config/config.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,14 @@ std::string checkpoint_config(const std::string& checkpoint);
 /// "key: old -> new"; runtime settings (threads, device, logging, workers)
 /// may change freely.
 std::vector<std::string> meaning_changes(const config::Config& saved, const config::Config& requested);
+
+/// The config a run resumed from `checkpoint` continues with: its saved
+/// config with `apply_overrides` (the command line's --set, --device, ...) on
+/// top. Overrides that change the run's meaning are refused unless
+/// `allow_changes`; values of `named` (the config file given again, from
+/// `named_path`) that differ from the saved ones are reported and ignored.
+config::Config resumed_config(const std::string& checkpoint, const config::Config& named, const std::string& named_path,
+                              const std::function<void(config::Config&)>& apply_overrides, bool allow_changes);
 
 /// Keeps the metrics.jsonl lines a checkpoint covers: training lines up to
 /// optimizer step `step`, validation lines up to epoch `epochs`. Atomic.

@@ -3,7 +3,7 @@
 
 #include "hornet/ops/kernels/fused_ops.h"
 
-#include "hornet/common/cli.h"
+#include "hornet/common/threads.h"
 #include "hornet/common/cuda_device.h"
 #include "hornet/common/stop_signal.h"
 #include "hornet/data/batch.h"

@@ -14,7 +14,7 @@ is built to the weights being in it:
     A mapped file is read when its pages are first touched, which is after
     this timer; "+ touch" also times reading every parameter once (a sum),
     so that both sides have read every byte;
-  - hornet, judged: `hornet-eval --arch A --checkpoint F --mmap`, whose
+  - hornet, judged: `hornet-eval load --arch A --checkpoint F --mmap`, whose
     reported time covers opening the file, building the model (left
     uninitialised, since the strict load replaces every tensor) and pointing
     every parameter at its bytes in the file mapped copy-on-write (no CRC
@@ -116,7 +116,7 @@ def main():
                'python_runtime_peak_bytes': python_base, 'threads': args.threads, 'pools': pools,
                'rounds': args.rounds, 'formats': {}}
     ok = True
-    hornet_load = [hornet_eval, '--arch', args.arch, '--threads', str(args.threads), '--checkpoint']
+    hornet_load = [hornet_eval, 'load', '--arch', args.arch, '--threads', str(args.threads), '--checkpoint']
     for fmt, path in files.items():
         size = os.path.getsize(path)
         runs = {'python': [], 'mapped': [], 'read': []}
@@ -151,9 +151,9 @@ def main():
         results['formats'][fmt] = {'file_bytes': size, 'runs': runs, 'medians': med, 'ratio': ratio,
                                    'hornet_peak_over_file': peak / size,
                                    'hornet_peak_over_runtime_bytes': peak - hornet_base, 'targets_met': met}
-    print('hornet s: hornet-eval --mmap, parameters aliasing the mapped file, as Python\'s mmap path; ratio: hornet s / Python s')
+    print('hornet s: hornet-eval load --mmap, parameters aliasing the mapped file, as Python\'s mmap path; ratio: hornet s / Python s')
     print('+ touch: Python\'s time until every parameter has been read once (a sum over each)')
-    print('read s: hornet-eval without --mmap, reading every tensor into its parameter and checking each zip '
+    print('read s: hornet-eval load without --mmap, reading every tensor into its parameter and checking each zip '
           'record\'s CRC-32; CRC s: the thread time of those checks (the legacy format has no checksums)')
     print('hornet peak: of the --mmap runs, the runtime included; Python peak: at the end of its load, before the touch')
     print(f'targets: time <= {TIME_TARGET}x Python, hornet peak < {MEMORY_TARGET}x the file: '

@@ -3,7 +3,7 @@
 all-reduce backward hides, and weak-scaling efficiency.
 
 Both sides run hornet's training step on synthetic data (hornet-eval
---benchmark-train): one rank with T intra-op threads, and two ranks with T
+benchmark): one rank with T intra-op threads, and two ranks with T
 threads each, every rank with the same per-rank batch, started here with
 torchrun's environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). The
 2-rank step all-reduces the gradients in buckets launched from backward's
@@ -43,7 +43,7 @@ def free_port():
 
 
 def run_ranks(args, ranks, env):
-    cmd = [args.hornet_eval or hornet_tool('hornet-eval'), '--arch', args.arch, '--benchmark-train', '--batch-size', str(args.batch),
+    cmd = [args.hornet_eval or hornet_tool('hornet-eval'), 'benchmark', '--arch', args.arch, '--batch-size', str(args.batch),
            '--image-size', str(args.size), '--threads', str(args.threads), '--steps', str(args.steps)]
     port = free_port()
     procs = []

@@ -3,7 +3,7 @@
 in one run.
 
 Peers (each in its own process, so peak memory is its own):
-  hornet   `hornet-eval --benchmark-train|--benchmark-eval --device cuda`
+  hornet   `hornet-eval benchmark [--inference] --device cuda`
            (bf16 autocast, channels-last, fused gnConv kernels);
   eager    the Python reference model (tests/reference/hornet_ref.py, the
            official code's structure), channels-last, bf16 autocast;
@@ -117,8 +117,8 @@ def run(cmd, env=None, timeout=None):
 
 
 def hornet_case(bin_dir, mode, arch, size, batch, steps, warmup):
-    cmd = [os.path.join(bin_dir, 'hornet-eval'), '--arch', HORNET_ARCH[arch],
-           '--benchmark-train' if mode == 'train' else '--benchmark-eval', '--device', 'cuda', '--amp', 'bf16',
+    cmd = [os.path.join(bin_dir, 'hornet-eval'), 'benchmark', '--arch', HORNET_ARCH[arch],
+           *([] if mode == 'train' else ['--inference']), '--device', 'cuda', '--amp', 'bf16',
            '--channels-last', 'true', '--batch-size', str(batch), '--image-size', str(size), '--steps', str(steps)]
     out = run(cmd)
     m = HORNET_LINE.search(out)

@@ -9,7 +9,7 @@ training (--mode train, default HorNet-T, batch 16 at 224, 1 and 2 threads):
 inference (--mode inference, default tiny and base-gf, batch 64 at 224):
   the forward pass without gradients (torch.inference_mode on the peer).
 
-hornet: `hornet-eval --benchmark-train|--benchmark-eval` from the build
+hornet: `hornet-eval benchmark [--inference]` from the build
 against the same LibTorch 2.11 (HORNET_BENCH_BIN, default build-pypi/bin).
 Peer: scripts/bench/peer_model.py in the peer's interpreter (PyPI torch 2.11,
 HORNET_BENCH_PYTHON; scripts/bench/setup_peers.sh installs it), the model of
@@ -49,7 +49,7 @@ BF16_OVER_FLOAT32 = 0.6  # hornet bf16 step over hornet float32 step (training)
 
 
 def run_hornet(mode, arch, batch, size, threads, steps, amp, env):
-    cmd = [hornet_tool('hornet-eval'), '--arch', arch, '--benchmark-train' if mode == 'train' else '--benchmark-eval',
+    cmd = [hornet_tool('hornet-eval'), 'benchmark', '--arch', arch, *([] if mode == 'train' else ['--inference']),
            '--batch-size', str(batch), '--image-size', str(size), '--threads', str(threads), '--steps', str(steps),
            '--amp', amp]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)

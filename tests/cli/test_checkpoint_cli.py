@@ -35,7 +35,7 @@ def check(cond, msg):
 
 def logits(checkpoint, name, *extra):
     out = os.path.join(WORK, name + '.npy')
-    run('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', checkpoint, '--threads', '2',
+    run('hornet-eval', 'load', '--arch', 'tiny-gf', '--checkpoint', checkpoint, '--threads', '2',
         '--input-npy', os.path.join(FIX, 'tiny_gf_input.npy'), '--dump-logits', out, *extra)
     return np.load(out) if os.path.exists(out) else None
 
@@ -50,7 +50,7 @@ check(mm is not None and of is not None and np.array_equal(mm, of),
 # --mmap: the parameters alias the file's pages; the same logits from both formats.
 of_mapped = logits(os.path.join(FIX, 'tiny_gf_official.pth'), 'of_mapped', '--mmap')
 mm_mapped = logits(os.path.join(FIX, 'tiny_gf_mmpretrain.pth'), 'mm_mapped', '--mmap')
-mapped_line = run('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'tiny_gf_official.pth'), '--mmap')
+mapped_line = run('hornet-eval', 'load', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'tiny_gf_official.pth'), '--mmap')
 check('(0 mapped)' not in mapped_line and ' mapped)' in mapped_line, f'--mmap maps nothing: {mapped_line}')
 for got, want, what in [(mm, ref, 'mmpretrain'), (of, ref, 'official'), (of_ema, ref_ema, 'official EMA'),
                         (of_mapped, ref, 'official, --mmap'), (mm_mapped, ref, 'mmpretrain, --mmap')]:
@@ -68,12 +68,12 @@ with torch.no_grad():
     ref256 = ref_model(x256).numpy()
 for name, extra in [('on_the_fly', []), ('at_load', ['--image-size', '256'])]:
     out = os.path.join(WORK, f'l256_{name}.npy')
-    run('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'tiny_gf_mmpretrain.pth'),
+    run('hornet-eval', 'load', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'tiny_gf_mmpretrain.pth'),
         '--input-npy', os.path.join(WORK, 'x256.npy'), '--dump-logits', out, '--threads', '2', *extra)
     err = np.abs(np.load(out) - ref256).max() if os.path.exists(out) else float('inf')
     print(f'256 input, filters resized {name}: max |logits - reference| = {err:.3g}')
     check(err <= TOL, f'256 input ({name}) differs from the reference by {err}')
-out = run('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'tiny_gf_mmpretrain.pth'),
+out = run('hornet-eval', 'load', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'tiny_gf_mmpretrain.pth'),
           '--input-npy', os.path.join(WORK, 'x256.npy'), '--image-size', '224', expect=1)
 check('input is 256x256, but --image-size is 224' in out, f'size mismatch message: {out}')
 
@@ -101,15 +101,15 @@ back = logits(to_hornet, 'hornet')
 check(back is not None and np.array_equal(back, mm), 'round-tripped weights give other logits')
 
 # Inspection and errors.
-out = run('hornet-eval', '--checkpoint', os.path.join(FIX, 'tiny_gf_official.pth'), '--inspect')
+out = run('hornet-eval', 'inspect', '--checkpoint', os.path.join(FIX, 'tiny_gf_official.pth'))
 for text in ['argparse.Namespace', 'official-repository key layout', 'EMA weights: 640 tensors', 'gf14x8 gf7x4']:
-    check(text in out, f'--inspect output lacks {text!r}')
-out = run('hornet-eval', '--arch', 'tiny', '--checkpoint', os.path.join(FIX, 'tiny_gf_mmpretrain.pth'), expect=1)
+    check(text in out, f'inspect output lacks {text!r}')
+out = run('hornet-eval', 'load', '--arch', 'tiny', '--checkpoint', os.path.join(FIX, 'tiny_gf_mmpretrain.pth'), expect=1)
 check('hornet-eval: error: checkpoint does not fit arch \'tiny\'' in out, f'wrong-arch message: {out}')
 out = run('hornet-convert', to_of, os.path.join(WORK, 'x.pth'), '--to', 'bogus', expect=1)
 check('unknown checkpoint layout \'bogus\'' in out, f'bad --to message: {out}')
 check(not os.path.exists(os.path.join(WORK, 'x.pth')), 'failed conversion left a file')
-out = run('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'objects_zip_p2.pth'), expect=1)
+out = run('hornet-eval', 'load', '--arch', 'tiny-gf', '--checkpoint', os.path.join(FIX, 'objects_zip_p2.pth'), expect=1)
 check('not a HorNet checkpoint' in out, f'non-HorNet message: {out}')
 
 if failures:

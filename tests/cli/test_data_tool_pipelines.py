@@ -8,8 +8,8 @@ predicts with.
 For each size, `hornet-data grid --pipeline eval` of one photo is compared
 with the Python reference's pixels for that protocol (PIL: resize and centre
 crop at 224, a square bicubic resize at 384), and then run through a HorNet
-with `hornet-eval --input-npy`: its logits must equal those of `hornet-eval
---predict` on the same photo."""
+with `hornet-eval load --input-npy`: its logits must equal those of `hornet-eval
+predict` on the same photo."""
 import os
 import shutil
 import subprocess
@@ -59,9 +59,9 @@ for size, reference in [(224, '.crop.npy'), (384, '.square384.npy')]:
     np.save(os.path.join(WORK, f'x{size}.npy'), x)
     from_grid, from_predict = (os.path.join(WORK, f'{name}{size}.npy') for name in ('grid_logits', 'predict_logits'))
     common = ['--arch', 'tiny-gf', '--checkpoint', checkpoint, '--threads', '2', '--image-size', str(size)]
-    run('hornet-eval', *common, '--input-npy', os.path.join(WORK, f'x{size}.npy'), '--dump-logits', from_grid)
-    run('hornet-eval', *common, '--predict', os.path.join(WORK, PHOTO + '.jpg'), '--dump-logits', from_predict)
+    run('hornet-eval', 'load', *common, '--input-npy', os.path.join(WORK, f'x{size}.npy'), '--dump-logits', from_grid)
+    run('hornet-eval', 'predict', os.path.join(WORK, PHOTO + '.jpg'), *common, '--dump-logits', from_predict)
     diff = np.abs(np.load(from_grid) - np.load(from_predict)).max()
-    check(diff <= 1e-4, f'{size}: logits of hornet-data\'s pixels equal hornet-eval --predict\'s '
+    check(diff <= 1e-4, f'{size}: logits of hornet-data\'s pixels equal hornet-eval predict\'s '
                         f'(max difference {diff:.3g})')
 check.finish()

@@ -153,7 +153,7 @@ def identical(a, b):
 
 def eval_single(config, checkpoint, data, tag):
     out = os.path.join(WORK, tag + '.json')
-    must(run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, '--data', data, '--use-ema',
+    must(run([os.path.join(BIN, 'hornet-eval'), 'validate', config, '--checkpoint', checkpoint, '--data', data, '--use-ema',
               '--out', out, '--threads', '1']), 'hornet-eval ' + tag)
     return json.load(open(out))
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""hornet-eval CONFIG --checkpoint --data: its top-1/top-5 against the accuracy
+"""hornet-eval validate CONFIG --checkpoint --data: its top-1/top-5 against the accuracy
 computed in Python from the same logits and from labels read off the folder
 layout, for a checkpoint hornet-train wrote and for one Python wrote. For the
 Python checkpoint the logits themselves are checked against the reference
@@ -67,7 +67,7 @@ def accuracy(logits):
 
 def hornet_eval(checkpoint, tag, *extra):
     out, logits = os.path.join(WORK, tag + '.json'), os.path.join(WORK, tag + '.npy')
-    proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, '--data',
+    proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'validate', config, '--checkpoint', checkpoint, '--data',
                            os.path.join(data, 'val'), '--out', out, '--dump-logits', logits, *extra],
                           capture_output=True, text=True)
     if proc.returncode != 0:
@@ -125,17 +125,17 @@ if result is not None:
     if not 0 < top5 < 100:
         failures.append(f'python checkpoint: top-5 {top5} says nothing (the model is random over {CLASSES} classes)')
 
-    # The same model and test pipeline classifying files: hornet-eval CONFIG --predict.
+    # The same model and test pipeline classifying files: hornet-eval predict --config CONFIG.
     pred = os.path.join(WORK, 'predict.npy')
-    proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', python_ckpt, '--predict',
-                           files[0], files[-1], '--dump-logits', pred], capture_output=True, text=True)
+    proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'predict', files[0], files[-1], '--config', config,
+                           '--checkpoint', python_ckpt, '--dump-logits', pred], capture_output=True, text=True)
     if proc.returncode != 0 or len(proc.stdout.strip().splitlines()) != 2:
-        failures.append(f'CONFIG --predict: {proc.returncode} {proc.stdout} {proc.stderr}')
+        failures.append(f'predict --config: {proc.returncode} {proc.stdout} {proc.stderr}')
     else:
         err = np.abs(np.load(pred) - reference[[0, -1]]).max()
-        print(f'CONFIG --predict: max |logits - reference| = {err:.3g}')
+        print(f'predict --config: max |logits - reference| = {err:.3g}')
         if err > 1e-4:
-            failures.append(f'CONFIG --predict logits differ by {err}')
+            failures.append(f'predict --config logits differ by {err}')
 
     # 3. Channels-last weights and activation checkpointing (CUDA settings, here on the CPU): the run trains and
     #    says so, its convolution weights are saved with channels-last strides, and PyTorch loads the file into
@@ -165,7 +165,7 @@ if result is not None:
             if err > 1e-4:
                 failures.append(f'channels-last checkpoint: logits differ from PyTorch by {err}')
 
-bad = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', os.path.join(WORK, 'nope.pth')],
+bad = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'validate', config, '--checkpoint', os.path.join(WORK, 'nope.pth')],
                      capture_output=True, text=True)
 if bad.returncode == 0 or 'nope.pth' not in bad.stderr:
     failures.append(f'missing checkpoint: {bad.returncode} {bad.stderr}')

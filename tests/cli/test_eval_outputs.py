@@ -3,13 +3,13 @@
 
 9.  hornet checkpoints carry their class names (mmengine's meta.dataset_meta.classes)
     and predictions print them; --class-names with the wrong count is an error;
-    --predict takes folders and writes JSON (path, top-k classes, names, scores);
+    predict takes folders and writes JSON (path, top-k classes, names, scores);
     an unreadable file is reported and skipped, not fatal;
 10. --out writes per-class accuracy and the confusion matrix (scripts/plot_confusion.py
     draws it), --dump-logits writes the logits with their labels and image paths;
-11. --zoo lists the published checkpoints; a validated file named as one of them gets
+11. zoo lists the published checkpoints; a validated file named as one of them gets
     the published accuracy beside the measured one and its hash checked;
-12. hornet-eval takes --device and --amp, --summary works for a config's custom arch,
+12. hornet-eval takes --device and --amp, summary --config works for a config's custom arch,
     hornet-convert --init writes a randomly initialised model.
 
     test_eval_outputs.py BIN_DIR WORK_DIR
@@ -55,12 +55,12 @@ check(list(saved['meta'].get('dataset_meta', {}).get('classes', [])) == class_fo
 
 val_images = sorted(os.path.join(root, name) for root, _, names in os.walk(os.path.join(data, 'val')) for name in names)
 preds = os.path.join(WORK, 'predictions.json')
-proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--predict', os.path.join(data, 'val'), '--topk', 2,
+proc = hornet('hornet-eval', 'predict', os.path.join(data, 'val'), '--config', config, '--checkpoint', checkpoint, '--topk', 2,
               '--out', preds)
 result = json.load(open(preds)) if proc.returncode == 0 else {'predictions': [], 'skipped': []}
 entries = result['predictions']
 check(proc.returncode == 0 and sorted(e['path'] for e in entries) == val_images,
-      f'--predict FOLDER classifies every image below it ({len(entries)} of {len(val_images)}): {tail(proc)}')
+      f'predict FOLDER classifies every image below it ({len(entries)} of {len(val_images)}): {tail(proc)}')
 check(all(len(e['classes']) == 2 and e['names'] == [class_folders[c] for c in e['classes']] and
           e['scores'][0] >= e['scores'][1] and 0 <= sum(e['scores']) <= 1 + 1e-6 for e in entries) and entries != [],
       'each JSON prediction holds its top-2 classes, their names (from the checkpoint) and falling scores')
@@ -70,7 +70,7 @@ check(f"{first['path']}:  1. {first['names'][0]} " in proc.stdout, 'the printed 
 # The same images through the validation loader: logits, labels and paths row for row.
 logits_path = os.path.join(WORK, 'val_logits.npy')
 report = os.path.join(WORK, 'result.json')
-proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--out', report, '--dump-logits', logits_path)
+proc = hornet('hornet-eval', 'validate', config, '--checkpoint', checkpoint, '--out', report, '--dump-logits', logits_path)
 check(proc.returncode == 0 and os.path.exists(logits_path), '--dump-logits with a validation: ' + tail(proc))
 logits = np.load(logits_path) if os.path.exists(logits_path) else np.zeros((0, 3))
 labels_path, paths_path = os.path.join(WORK, 'val_logits.labels.npy'), os.path.join(WORK, 'val_logits.paths.txt')
@@ -84,7 +84,7 @@ check(entries != [] and all(e['classes'][0] == int(np.argmax(logits[by_path[e['p
       all(abs(e['scores'][0] - float(np.max(np.exp(logits[by_path[e['path']]] - logits[by_path[e['path']]].max()) /
                                              np.exp(logits[by_path[e['path']]] - logits[by_path[e['path']]].max()).sum())))
           < 1e-5 for e in entries),
-      '--predict agrees with the validation logits: top class = argmax, score = softmax (numpy)')
+      'predict agrees with the validation logits: top class = argmax, score = softmax (numpy)')
 
 # 10. Per-class accuracy and the confusion matrix, recomputed from the dumped logits.
 rep = json.load(open(report)) if os.path.exists(report) else {}
@@ -126,9 +126,9 @@ profiled.save(os.path.join(mixed, 'profiled.png'), icc_profile=profiled.info['ic
 os.makedirs(os.path.join(mixed, '.ipynb_checkpoints'))
 shutil.copy(val_images[0], os.path.join(mixed, '.ipynb_checkpoints', 'copy.png'))
 mixed_json = os.path.join(WORK, 'mixed.json')
-proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--predict', mixed, '--out', mixed_json)
+proc = hornet('hornet-eval', 'predict', mixed, '--config', config, '--checkpoint', checkpoint, '--out', mixed_json)
 got = json.load(open(mixed_json)) if os.path.exists(mixed_json) else {'predictions': [], 'skipped': []}
-# hornet's warnings go to its log (standard output), its errors to standard error.
+# hornet's warnings and errors go to standard error, the predictions to standard output.
 log = proc.stdout + proc.stderr
 png_lines = [line for line in log.splitlines() if 'profiled.png' in line and 'warning' in line]
 check(len(png_lines) == 1 and 'known incorrect sRGB profile' in png_lines[0] and
@@ -138,43 +138,46 @@ check(proc.returncode == 0 and len(got['predictions']) == len(os.listdir(mixed))
       [s['path'] for s in got['skipped']] == [os.path.join(mixed, n) for n in ('animated.png', 'broken.jpg')] and
       'broken.jpg' in log, 'unreadable files are skipped and reported, hidden folders are left out: ' +
       proc.stderr.strip()[-300:])
+# `predict ... > out.txt` holds the predictions alone: one line per classified image, no warnings.
+check([line.split(':', 1)[0] for line in proc.stdout.splitlines()] == [p['path'] for p in got['predictions']],
+      'standard output holds the prediction lines alone: ' + proc.stdout[-300:])
 gif_lines = [line for line in log.splitlines() if 'animated.png' in line]
 check(len(gif_lines) == 1 and 'GIF images are not supported' in gif_lines[0] and 'WARN' not in log and
       'libpng' not in log, f'a GIF is one hornet warning line, no decoder noise: {gif_lines}')
 only_broken = os.path.join(WORK, 'only_broken')
 os.makedirs(only_broken)
 shutil.copy(os.path.join(mixed, 'broken.jpg'), only_broken)
-proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--predict', only_broken)
+proc = hornet('hornet-eval', 'predict', only_broken, '--config', config, '--checkpoint', checkpoint)
 check(proc.returncode == 1 and 'no image could be classified' in proc.stderr, 'no readable image: an error: ' + tail(proc))
-proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--predict', os.path.join(WORK, 'nowhere'))
+proc = hornet('hornet-eval', 'predict', os.path.join(WORK, 'nowhere'), '--config', config, '--checkpoint', checkpoint)
 check(proc.returncode == 1 and 'nowhere: no such file or folder' in proc.stderr, 'a missing path is named: ' + tail(proc))
 
 # --class-names must name every output.
 two_names = os.path.join(WORK, 'two.txt')
 with open(two_names, 'w') as f:
     f.write('a\nb\n')
-proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--predict', val_images[0], '--class-names', two_names)
+proc = hornet('hornet-eval', 'predict', val_images[0], '--config', config, '--checkpoint', checkpoint, '--class-names', two_names)
 check(proc.returncode == 1 and 'has 2 class names but the model has 3 outputs' in proc.stderr,
       '--class-names with the wrong count is an error: ' + tail(proc))
 three_names = os.path.join(WORK, 'three.txt')
 with open(three_names, 'w') as f:
     f.write('alpha\nbeta\ngamma\n')
-proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--predict', val_images[0], '--class-names',
+proc = hornet('hornet-eval', 'predict', val_images[0], '--config', config, '--checkpoint', checkpoint, '--class-names',
               three_names, '--topk', 3)
 check(proc.returncode == 0 and all(n in proc.stdout for n in ('alpha', 'beta', 'gamma')),
       '--class-names replaces the checkpoint\'s names: ' + tail(proc))
 
 # 11. The published checkpoints, and a file named as one of them.
-proc = hornet('hornet-eval', '--zoo')
+proc = hornet('hornet-eval', 'zoo')
 check(proc.returncode == 0 and 'hornet-tiny_3rdparty_in1k_20220915-0e8eedff.pth' in proc.stdout and
       '82.84' in proc.stdout and '96.24' in proc.stdout and 'hornet_large_gf_img384_22k.pth' in proc.stdout and
       len([line for line in proc.stdout.splitlines() if '.pth' in line]) == 15,
-      '--zoo lists the 6 mmpretrain and 9 official checkpoints with their accuracy: ' + proc.stdout[:200])
+      'zoo lists the 6 mmpretrain and 9 official checkpoints with their accuracy: ' + proc.stdout[:200])
 named = os.path.join(WORK, 'hornet-tiny_3rdparty_in1k_20220915-0e8eedff.pth')
 shutil.copy(checkpoint, named)
 digest = hashlib.sha256(open(named, 'rb').read()).hexdigest()
 named_report = os.path.join(WORK, 'named.json')
-proc = hornet('hornet-eval', config, '--checkpoint', named, '--weights', 'ema', '--out', named_report)
+proc = hornet('hornet-eval', 'validate', config, '--checkpoint', named, '--weights', 'ema', '--out', named_report)
 rep = json.load(open(named_report)) if os.path.exists(named_report) else {}
 pub = rep.get('published', {})
 check(proc.returncode == 0 and '0e8eedff' in proc.stdout + proc.stderr and digest in proc.stdout + proc.stderr,
@@ -186,18 +189,18 @@ check(pub.get('top1') == 82.84 and pub.get('sha256') == digest and pub.get('sha2
       proc.stdout.strip()[-200:])
 
 # 12. --device / --amp, a custom arch's summary, a randomly initialised checkpoint.
-proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--device', 'cuda')
+proc = hornet('hornet-eval', 'validate', config, '--checkpoint', checkpoint, '--device', 'cuda')
 check(proc.returncode == 1 and 'is cuda, but ' in proc.stderr and
       ('no CUDA support' in proc.stderr or 'no CUDA device is present' in proc.stderr) or torch.cuda.is_available(),
       '--device cuda without CUDA is an error saying why: ' + tail(proc))
-proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--amp', 'fp16')
+proc = hornet('hornet-eval', 'validate', config, '--checkpoint', checkpoint, '--amp', 'fp16')
 check(proc.returncode == 1 and 'fp16 autocast needs a CUDA device' in proc.stderr, '--amp fp16 on the CPU is an error: ' + tail(proc))
-proc = hornet('hornet-eval', config, '--checkpoint', checkpoint, '--amp', 'bf16', '--weights', 'ema', '--device', 'cpu')
+proc = hornet('hornet-eval', 'validate', config, '--checkpoint', checkpoint, '--amp', 'bf16', '--weights', 'ema', '--device', 'cpu')
 check(proc.returncode == 0 and 'top-1' in proc.stdout, '--amp bf16 --device cpu validates: ' + tail(proc))
 params = sum(t.numel() for t in saved['state_dict'].values())
-proc = hornet('hornet-eval', config, '--summary')
+proc = hornet('hornet-eval', 'summary', '--config', config)
 check(proc.returncode == 0 and f' {params} ' in proc.stdout,
-      f'CONFIG --summary counts the custom arch\'s {params:,} parameters: ' + tail(proc))
+      f'summary --config counts the custom arch\'s {params:,} parameters: ' + tail(proc))
 init = os.path.join(WORK, 'init.pth')
 proc = hornet('hornet-convert', '--init', 'tiny', init, '--num-classes', 10, '--seed', 3)
 import hornet_ref  # noqa: E402
@@ -209,6 +212,6 @@ head = written.get('head.fc.weight', torch.zeros(1))
 check(abs(float(head.std()) - 0.02) < 0.002 and abs(float(head.mean())) < 0.002 and
       float(written.get('head.fc.bias', torch.ones(1)).abs().max()) == 0.0,
       f'its head is initialised as the recipe says: normal, std 0.02 (got {float(head.std()):.4f}), bias 0')
-proc = hornet('hornet-eval', '--zoo', '--arch', 'tiny')
-check(proc.returncode == 1 and '--arch' in proc.stderr, 'an option outside the mode is an error: ' + tail(proc))
+proc = hornet('hornet-eval', 'zoo', '--arch', 'tiny')
+check(proc.returncode == 2 and '--arch is not an option of zoo' in proc.stderr, 'an option of another subcommand is an error: ' + tail(proc))
 check.finish()

@@ -31,7 +31,7 @@ run = os.path.dirname(checkpoint)
 
 
 def evaluate(data_path):
-    return subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, '--data', data_path],
+    return subprocess.run([os.path.join(BIN, 'hornet-eval'), 'validate', config, '--checkpoint', checkpoint, '--data', data_path],
                           capture_output=True, text=True)
 
 
@@ -73,7 +73,7 @@ check(proc.returncode == 0 and 'has 2 classes, the model 3 outputs' in proc.stdo
 # 8. Which weights.
 logged = [json.loads(l) for l in open(os.path.join(run, 'metrics.jsonl')) if '"val"' in l][-1]
 out = os.path.join(WORK, 'result.json')
-proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, '--out', out],
+proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'validate', config, '--checkpoint', checkpoint, '--out', out],
                       capture_output=True, text=True)
 lines = [l for l in proc.stdout.splitlines() if 'top-1' in l]
 result = json.load(open(out)) if proc.returncode == 0 else {}
@@ -83,11 +83,11 @@ check(result.get('weights') == 'ema' and abs(result.get('top1', -1) - logged['to
       result.get('other', {}).get('weights') == 'raw',
       f'the default result equals the top-1 the training log reported ({result.get("top1")} vs {logged["top1"]})')
 for flags, want in ((['--weights', 'raw'], 'raw weights'), (['--use-ema'], 'EMA weights')):
-    proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, *flags],
+    proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'validate', config, '--checkpoint', checkpoint, *flags],
                           capture_output=True, text=True)
     lines = [l for l in proc.stdout.splitlines() if 'top-1' in l]
     check(proc.returncode == 0 and len(lines) == 1 and want in lines[0], f'{" ".join(flags)}: only the {want}')
-proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), config, '--checkpoint', checkpoint, '--use-ema',
+proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'validate', config, '--checkpoint', checkpoint, '--use-ema',
                        '--weights', 'raw'], capture_output=True, text=True)
 check(proc.returncode != 0 and 'contradicts' in proc.stderr, '--use-ema with --weights raw is an error')
 

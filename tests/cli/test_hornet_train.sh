@@ -39,8 +39,8 @@ expect tiny_dataset "the dataset's 8 images make no optimizer step of 16" "$cfg"
 expect set_accumulation "optim.accumulation is derived" "$cfg" "${data[@]}" --set optim.accumulation=4
 out=$("$bin/hornet-train" "$cfg" "${data[@]}" --dry-run --world-size 3 2>&1) && fail "uneven_world: exited 0"
 grep -qF "cannot be split evenly over 3 devices" <<<"$out" || fail "uneven_world: expected the split error in: $out"
-expect dry_run_only "--world-size and --dataset-size apply only to --dry-run" "$cfg" "${data[@]}" --world-size 2
-expect restarts_alone "--max-restarts needs --nproc-per-node" "$cfg" "${data[@]}" --max-restarts 1
+expect dry_run_only "--world-size requires --dry-run" "$cfg" "${data[@]}" --world-size 2
+expect restarts_alone "--max-restarts requires --nproc-per-node" "$cfg" "${data[@]}" --max-restarts 1
 expect fp16_on_cpu "fp16 autocast needs a CUDA device" "$cfg" "${data[@]}" --amp fp16
 
 # --dry-run: the plan of every published recipe, on 1 process and on 8, without data or a work dir.

@@ -79,7 +79,7 @@ grep -qF '"epoch": 8' work_dirs/stopped/metrics.jsonl && pass "the resumed run r
   fail "the resumed run did not finish: $(tail -2 work_dirs/stopped/metrics.jsonl)"
 
 # 3. Validation, both weights, per-class results and their plot.
-expect 0 "EMA weights" hornet-eval "$config" --set model.num_classes=3 --checkpoint work_dirs/toy/best.pth \
+expect 0 "EMA weights" hornet-eval validate "$config" --set model.num_classes=3 --checkpoint work_dirs/toy/best.pth \
   --out work_dirs/result.json --dump-logits work_dirs/logits.npy
 for f in result.json logits.npy logits.labels.npy logits.paths.txt; do
   [[ -s work_dirs/$f ]] && pass "validation wrote $f" || fail "validation left no work_dirs/$f"
@@ -89,24 +89,24 @@ expect 0 "wrote" "$py" scripts/plot_log.py work_dirs/toy/metrics.jsonl -o work_d
 
 # 4. Predictions name the classes the run was trained on.
 first_class=$(ls work_dirs/toy_data/val | head -1)
-expect 0 "1. " hornet-eval "$config" --set model.num_classes=3 --checkpoint work_dirs/toy/best.pth \
-  --predict work_dirs/toy_data/val --out work_dirs/predictions.json
+expect 0 "1. " hornet-eval predict work_dirs/toy_data/val --config "$config" --set model.num_classes=3 \
+  --checkpoint work_dirs/toy/best.pth --out work_dirs/predictions.json
 grep -qF "\"$first_class\"" work_dirs/predictions.json && pass "predictions carry class names" ||
   fail "predictions.json holds no class name"
 
 # 5. What a checkpoint holds; conversion; the published files.
-expect 0 "EMA weights" hornet-eval --checkpoint work_dirs/toy/last.pth --inspect
+expect 0 "EMA weights" hornet-eval inspect --checkpoint work_dirs/toy/last.pth
 expect 0 "official layout" hornet-convert work_dirs/toy/best.pth work_dirs/official.pth --to official
 expect 0 "randomly initialised tiny" hornet-convert --init tiny work_dirs/tiny_init.pth
-expect 0 "0e8eedff" hornet-eval --zoo
-expect 0 "22409512" hornet-eval --summary --arch tiny
+expect 0 "0e8eedff" hornet-eval zoo
+expect 0 "22409512" hornet-eval summary --arch tiny
 
 # 6. The usual mistakes get a clear error.
 expect 1 "work_dirs/nowhere: no such dataset folder" hornet-train "$config" --set data.train.root=work_dirs/nowhere --work-dir work_dirs/x
-expect 1 "did you mean 'tiny-gf'" hornet-eval --arch tiny_gf --summary
+expect 1 "did you mean 'tiny-gf'" hornet-eval summary --arch tiny_gf
 expect 1 "did you mean" hornet-train "$config" --set optim.lrr=1 --dry-run
-expect 105 "--batch-size: Value 0 not in range 1 to 65536" hornet-eval --arch tiny --forward --batch-size 0
-expect 1 "is cuda, but" hornet-eval "$config" --set model.num_classes=3 --checkpoint work_dirs/toy/best.pth --device cuda
+expect 2 "--batch-size: Value 0 not in range 1 to 65536" hornet-eval forward --arch tiny --batch-size 0
+expect 1 "is cuda, but" hornet-eval validate "$config" --set model.num_classes=3 --checkpoint work_dirs/toy/best.pth --device cuda
 for tool in hornet-train hornet-eval hornet-data hornet-convert; do expect 0 "hornet " "$tool" --version; done
 
 ((failures == 0)) && echo "newcomer walk-through: all checks passed"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""hornet-eval --predict on photographs against the Python reference model fed
+"""hornet-eval predict on photographs against the Python reference model fed
 by mmpretrain's evaluation pipeline reproduced in Python (the .normalized.npy
 fixtures).
 
@@ -33,16 +33,16 @@ names = os.path.join(WORK, 'names.txt')
 with open(names, 'w') as f:
     f.write('\n'.join(f'class_{i:04d}' for i in range(1000)) + '\n')
 out = os.path.join(WORK, 'predict.npy')
-proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), '--arch', 'tiny-gf', '--checkpoint', checkpoint,
-                       '--threads', '2', '--topk', '3', '--class-names', names, '--dump-logits', out,
-                       '--predict', *[os.path.join(FIX, 'images', p) for p in PHOTOS]],
+proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'predict', *[os.path.join(FIX, 'images', p) for p in PHOTOS],
+                       '--arch', 'tiny-gf', '--checkpoint', checkpoint,
+                       '--threads', '2', '--topk', '3', '--class-names', names, '--dump-logits', out],
                       capture_output=True, text=True)
 if proc.returncode != 0:
-    failures.append(f'hornet-eval --predict failed:\n{proc.stdout}{proc.stderr}')
+    failures.append(f'hornet-eval predict failed:\n{proc.stdout}{proc.stderr}')
 else:
     got = np.load(out)
     err = np.abs(got - ref).max()
-    print(f'--predict on {len(PHOTOS)} photos: max |logits - reference| = {err:.3g}')
+    print(f'predict on {len(PHOTOS)} photos: max |logits - reference| = {err:.3g}')
     if err > 1e-4:
         failures.append(f'logits differ from the reference by {err}')
     lines = [line for line in proc.stdout.splitlines() if line.startswith(os.path.join(FIX, 'images'))]
@@ -53,8 +53,18 @@ else:
         if f'1. class_{top:04d} ' not in line:
             failures.append(f'top-1 of "{line}" is not class_{top:04d}')
 
-bad = subprocess.run([os.path.join(BIN, 'hornet-eval'), '--arch', 'tiny-gf', '--checkpoint', checkpoint,
-                      '--predict', os.path.join(FIX, 'images', 'broken', 'garbage.jpg')], capture_output=True, text=True)
+    if proc.stdout.splitlines() != lines:
+        failures.append(f'standard output holds more than the predictions:\n{proc.stdout}')
+
+# The spelling from before the subcommands still works: the same predictions, the new spelling on stderr.
+old = subprocess.run([os.path.join(BIN, 'hornet-eval'), '--arch', 'tiny-gf', '--checkpoint', checkpoint, '--threads', '2',
+                      '--topk', '3', '--class-names', names, '--predict', *[os.path.join(FIX, 'images', p) for p in PHOTOS]],
+                     capture_output=True, text=True)
+if old.returncode != 0 or old.stdout != proc.stdout or 'now spelt: hornet-eval predict ' not in old.stderr:
+    failures.append(f'the old --predict spelling: exit {old.returncode}\n{old.stdout}{old.stderr}')
+
+bad = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'predict', os.path.join(FIX, 'images', 'broken', 'garbage.jpg'),
+                      '--arch', 'tiny-gf', '--checkpoint', checkpoint], capture_output=True, text=True)
 if bad.returncode != 1 or 'garbage.jpg: not an image' not in bad.stderr:
     failures.append(f'unreadable image: exit {bad.returncode}, {bad.stderr}')
 

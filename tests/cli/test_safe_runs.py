@@ -187,6 +187,6 @@ check(proc.returncode == 1 and 'does not fit this model\'s backbone' in proc.std
       'load_from that fits nothing is refused, with a summary: ' + proc.stderr.splitlines()[0][-200:])
 proc = train(os.path.join(WORK, 'finetune'), '--set', f'runtime.load_from={unrelated}', '--set', 'schedule.epochs=1',
              '--set', 'runtime.load_strict=false')
-check(proc.returncode == 0 and 'loaded 0 tensors' in proc.stdout, 'runtime.load_strict: false fine-tunes from it anyway')
+check(proc.returncode == 0 and 'loaded 0 tensors' in proc.stderr, 'runtime.load_strict: false fine-tunes from it anyway')
 
 check.finish()

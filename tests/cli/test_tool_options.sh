@@ -51,28 +51,30 @@ done
 [[ $(head -c 3 "$work/g.jpg" | od -An -tx1 | tr -d ' ') == ffd8ff ]] || fail "g.jpg is not a JPEG"
 
 # Range errors name the option and a readable bound.
-expect_error "--batch-size: Value 0 not in range 1 to 65536" "$bin/hornet-eval" --arch tiny --forward --batch-size 0
+expect_error "--batch-size: Value 0 not in range 1 to 65536" "$bin/hornet-eval" forward --arch tiny --batch-size 0
 touch "$work/empty.yaml"
 expect_error "--threads: Value -2 not in range 0 to 4096" "$bin/hornet-train" "$work/empty.yaml" --threads -2
-expect_error "unknown HorNet arch 'tiny_gf' (did you mean 'tiny-gf'?)" "$bin/hornet-eval" --arch tiny_gf --summary
+expect_error "unknown HorNet arch 'tiny_gf' (did you mean 'tiny-gf'?)" "$bin/hornet-eval" summary --arch tiny_gf
 
-# Options that do not apply to the chosen mode are errors.
+# Options that do not apply to the chosen subcommand or mode are errors.
 cat >"$work/tiny.yaml" <<YAML
 model: {arch: {base_dim: 8, depths: [1, 1, 1, 1], mixers: [dw7, dw7, gf2x2, gf1x1], image_size: 32}, num_classes: 2}
 data: {val: {root: $data/val, batch_size: 2, workers: 1, pipeline: {resize: 32, crop: 32}}}
 YAML
-expect_error "--data does not apply to prediction with a config" "$bin/hornet-eval" "$work/tiny.yaml" \
-  --checkpoint "$work/empty.yaml" --predict "$work/g.png" --data "$data/val"
-expect_error "--checkpoint does not apply to the summary of a config's model" "$bin/hornet-eval" "$work/tiny.yaml" \
-  --summary --checkpoint "$work/empty.yaml"
-expect_error "--work-dir does not apply to --dry-run" "$bin/hornet-train" "$work/tiny.yaml" --dry-run --work-dir "$work/w"
-expect_error "--seed apply only to --init" "$bin/hornet-convert" "$work/empty.yaml" "$work/c.pth" --to hornet --seed 1
+expect_error "predict: --data is not an option of predict" "$bin/hornet-eval" predict "$work/g.png" \
+  --config "$work/tiny.yaml" --checkpoint "$work/empty.yaml" --data "$data/val"
+expect_error "summary: --checkpoint is not an option of summary" "$bin/hornet-eval" summary --config "$work/tiny.yaml" \
+  --checkpoint "$work/empty.yaml"
+expect_error "--work-dir excludes --dry-run" "$bin/hornet-train" "$work/tiny.yaml" --dry-run --work-dir "$work/w"
+expect_error "--seed requires --init" "$bin/hornet-convert" "$work/empty.yaml" "$work/c.pth" --to hornet --seed 1
 expect_error "--init writes one file" "$bin/hornet-convert" --init tiny "$work/a.pth" "$work/b.pth"
-expect_error "--arch does not apply to validation of a config" "$bin/hornet-eval" "$work/tiny.yaml" \
+expect_error "validate: --arch is not an option of validate" "$bin/hornet-eval" validate "$work/tiny.yaml" \
   --checkpoint "$work/empty.yaml" --arch tiny
-expect_error "--data does not apply to a checkpoint without a config" "$bin/hornet-eval" --arch tiny \
+expect_error "load: --data is not an option of load" "$bin/hornet-eval" load --arch tiny \
   --checkpoint "$work/empty.yaml" --data "$data/val"
-expect_error "--steps does not apply to --summary/--forward" "$bin/hornet-eval" --arch tiny --summary --steps 3
+expect_error "--config excludes --arch" "$bin/hornet-eval" predict "$work/g.png" --config "$work/tiny.yaml" \
+  --arch tiny --checkpoint "$work/empty.yaml"
+expect_error "summary: --steps is not an option of summary" "$bin/hornet-eval" summary --arch tiny --steps 3
 
 # Config errors name the key path, both values of a rule between two keys, and where each was set.
 printf 'schedule: {warmup_epochs: 2}\n' >"$work/warm.yaml"
@@ -91,27 +93,27 @@ grep -qF "(ImageFolder: 4 images, 2 classes)" <<<"$out" || fail "the hidden fold
 "$bin/hornet-data" grid "$data/train" --out "$work/h.png" --count 2 >/dev/null || fail "grid with a hidden folder"
 
 # Benchmarks: the forward alone, the run's device settings, and the options that do not apply.
-out=$("$bin/hornet-eval" --arch tiny --benchmark-eval --batch-size 1 --image-size 64 --steps 1 --threads 1 2>&1) ||
-  fail "--benchmark-eval: $out"
+out=$("$bin/hornet-eval" benchmark --inference --arch tiny --batch-size 1 --image-size 64 --steps 1 --threads 1 2>&1) ||
+  fail "benchmark --inference: $out"
 grep -qE "eval forward tiny batch 1 at 64 on cpu \(amp off\): median [0-9.]+ s, [0-9.]+ images/s" <<<"$out" ||
-  fail "--benchmark-eval printed: $out"
-out=$("$bin/hornet-eval" --arch tiny --benchmark-train --batch-size 2 --image-size 64 --steps 1 --threads 1 \
-  --amp bf16 --channels-last true --activation-checkpointing 2>&1) || fail "--benchmark-train with settings: $out"
+  fail "benchmark --inference printed: $out"
+out=$("$bin/hornet-eval" benchmark --arch tiny --batch-size 2 --image-size 64 --steps 1 --threads 1 \
+  --amp bf16 --channels-last true --activation-checkpointing 2>&1) || fail "benchmark with settings: $out"
 grep -qF "on cpu (amp bf16, channels-last, activation checkpointing)" <<<"$out" ||
-  fail "--benchmark-train did not report its settings: $out"
+  fail "benchmark did not report its settings: $out"
 # --device cuda says why it cannot run: no CUDA in the build, or no GPU on the machine.
 if [[ $cuda == ON ]]; then
   nvidia-smi -L 2>/dev/null | grep -q '^GPU' ||
     expect_error "--device is cuda, but no CUDA device is present on this machine" \
-      "$bin/hornet-eval" --arch tiny --benchmark-train --device cuda --steps 1
+      "$bin/hornet-eval" benchmark --arch tiny --device cuda --steps 1
 else
   expect_error "--device is cuda, but this build of hornet has no CUDA support" \
-    "$bin/hornet-eval" --arch tiny --benchmark-train --device cuda --steps 1
+    "$bin/hornet-eval" benchmark --arch tiny --device cuda --steps 1
 fi
-expect_error "--activation-checkpointing does not apply to --benchmark-eval" "$bin/hornet-eval" --arch tiny \
-  --benchmark-eval --activation-checkpointing
-expect_error "--channels-last: maybe not in {auto,true,false}" "$bin/hornet-eval" --arch tiny --benchmark-eval \
-  --channels-last maybe
+expect_error "--inference excludes --activation-checkpointing" "$bin/hornet-eval" benchmark --arch tiny \
+  --inference --activation-checkpointing
+expect_error "--channels-last: maybe not in {auto,true,false}" "$bin/hornet-eval" benchmark --arch tiny \
+  --inference --channels-last maybe
 
 ((failures == 0)) && echo "tool options: all checks passed"
 exit $((failures > 0))

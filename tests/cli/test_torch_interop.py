@@ -46,7 +46,7 @@ def hornet(*args):
 
 def hornet_logits(checkpoint, *extra):
     out = checkpoint + '.logits.npy'
-    if not hornet('hornet-eval', '--arch', 'tiny-gf', '--checkpoint', checkpoint, '--threads', '2',
+    if not hornet('hornet-eval', 'load', '--arch', 'tiny-gf', '--checkpoint', checkpoint, '--threads', '2',
                   '--input-npy', path('x.npy'), '--dump-logits', out, *extra):
         return None
     return np.load(out)

@@ -3,7 +3,7 @@
 //
 //   hornet-convert IN OUT --to mmpretrain|official|hornet [--use-ema]
 //   hornet-convert --init ARCH OUT [--to LAYOUT] [--num-classes N] [--seed S]
-#include "hornet/common/cli.h"
+#include "hornet/cli/command.h"
 #include "hornet/common/version.h"
 #include "hornet/models/arch.h"
 #include "hornet/models/checkpoint.h"
@@ -14,7 +14,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"hornet-convert: rewrite HorNet weights in the mmpretrain, official or hornet layout, or write a "
-               "randomly initialised model"};
+               "randomly initialised model",
+               "hornet-convert"};
   std::vector<std::string> files;
   std::string target, init_arch;
   bool use_ema = false;
@@ -27,16 +28,15 @@ int main(int argc, char** argv) {
   auto* to = app.add_option("--to", target, "Layout to write: mmpretrain (flat backbone.*/head.fc.* dict), official "
                                             "({'model': ...} with the official names) or hornet ({'meta', "
                                             "'state_dict'}); --init defaults to hornet");
-  auto* ema = app.add_flag("--use-ema", use_ema, "Convert the EMA weights");
   auto* init = app.add_option("--init", init_arch, "Write a randomly initialised model of this zoo arch instead");
-  auto* classes = app.add_option("--num-classes", num_classes, "With --init: classifier outputs")
-                      ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
-  auto* seed_option = app.add_option("--seed", seed, "With --init: the random seed");
+  app.add_flag("--use-ema", use_ema, "Convert the EMA weights")->excludes(init);
+  app.add_option("--num-classes", num_classes, "With --init: classifier outputs")
+      ->check(CLI::Range(int64_t{1}, int64_t{10000000}))
+      ->needs(init);
+  app.add_option("--seed", seed, "With --init: the random seed")->needs(init);
   app.set_version_flag("--version", hornet::version_text());
-  CLI11_PARSE(app, argc, argv);
-  return hornet::common::run_command("hornet-convert", [&]() -> int {
+  return hornet::cli::run_tool(app, hornet::cli::arguments(argc, argv), [&]() -> int {
     if (init->count() == 0) {
-      if (classes->count() || seed_option->count()) throw std::invalid_argument("--num-classes and --seed apply only to --init");
       if (files.size() != 2) throw std::invalid_argument("give the checkpoint to read and the file to write (IN OUT)");
       if (to->count() == 0) throw std::invalid_argument("--to is required: mmpretrain, official or hornet");
       const auto layout = hornet::models::parse_convert_target(target);
@@ -44,7 +44,6 @@ int main(int argc, char** argv) {
       std::cout << "hornet-convert: wrote " << n << " tensors to " << files[1] << " (" << target << " layout)\n";
       return 0;
     }
-    if (ema->count()) throw std::invalid_argument("--use-ema converts a checkpoint; --init writes a new model");
     if (files.size() != 1) throw std::invalid_argument("--init writes one file: give only OUT");
     if (target.empty()) target = "hornet";
     const auto arch = hornet::models::arch_by_name(init_arch);

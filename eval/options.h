@@ -1,0 +1,53 @@
+// Options that several hornet-eval subcommands take, bound and interpreted once.
+#pragma once
+
+#include "hornet/config/experiment.h"
+#include "hornet/io/state_dict.h"
+#include "hornet/models/checkpoint.h"
+
+#include <torch/types.h>
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
+namespace hornet_eval {
+
+/// --weights default|raw|ema and its older spelling --use-ema.
+struct WeightsArgs {
+  std::string choice = "default";
+  bool use_ema = false;
+  CLI::Option* choice_option = nullptr;
+
+  void add_to(CLI::App& app);
+  hornet::io::WeightChoice resolve() const;
+  /// Whether the command line picked the weights (else the file's framework does).
+  bool given() const;
+};
+
+/// A checkpoint read without a config: --arch and what reshapes its head or filters.
+struct ArchCheckpointArgs {
+  std::string arch, class_map;
+  int64_t num_classes = 0, image_size = 0;
+  bool map_file = false;
+  std::vector<CLI::Option*> options;  // all but --arch, for a subcommand's excludes()
+
+  void add_to(CLI::App& app);
+  hornet::models::CheckpointModelOptions model_options(hornet::io::WeightChoice weights) const;
+};
+
+/// --amp off|auto|bf16|fp16.
+void add_amp_option(CLI::App& app, std::string& amp);
+
+/// --device without a config: "cpu" when empty; refused when this build or machine cannot run it.
+torch::Device usable_device(const std::string& text);
+
+/// A recipe with --set overrides and --device applied, parsed and checked.
+hornet::config::ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides,
+                                                 const std::string& device);
+
+}  // namespace hornet_eval

@@ -1,0 +1,16 @@
+// hornet-data's subcommands, one file each.
+#pragma once
+
+#include "hornet/cli/command.h"
+
+namespace CLI {
+class App;
+}
+
+namespace hornet_data {
+
+hornet::cli::Command add_make_toy(CLI::App& tool);  // make_toy.cpp: the procedural toy dataset
+hornet::cli::Command add_grid(CLI::App& tool);      // grid.cpp: a contact sheet of pipeline outputs
+hornet::cli::Command add_bench(CLI::App& tool);     // bench.cpp: loader or decoder throughput
+
+}  // namespace hornet_data
