@@ -3,7 +3,8 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS hornet hornet_system_fmt hornet_warnings hornet_sanitize
+install(TARGETS hornet hornet_common hornet_io hornet_ops hornet_distributed hornet_data hornet_models hornet_config
+                hornet_engine hornet_build hornet_system_fmt hornet_warnings hornet_sanitize
         EXPORT hornetTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -11,7 +12,7 @@ install(TARGETS hornet hornet_system_fmt hornet_warnings hornet_sanitize
 install(TARGETS hornet-train hornet-eval hornet-convert hornet-data RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/hornet/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hornet
-        FILES_MATCHING PATTERN "*.h" PATTERN "pch.h" EXCLUDE)
+        FILES_MATCHING PATTERN "*.h" PATTERN "pch.h" EXCLUDE PATTERN "cli" EXCLUDE)
 install(EXPORT hornetTargets NAMESPACE hornet::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hornet)
 

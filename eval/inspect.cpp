@@ -2,7 +2,7 @@
 #include "eval/commands.h"
 
 #include "hornet/io/torch_file.h"
-#include "hornet/models/checkpoint.h"
+#include "hornet/models/weight_file.h"
 
 #include <CLI/CLI.hpp>
 

@@ -3,7 +3,7 @@
 
 #include "hornet/config/experiment.h"
 #include "hornet/io/state_dict.h"
-#include "hornet/models/checkpoint.h"
+#include "hornet/models/weight_file.h"
 
 #include <torch/types.h>
 

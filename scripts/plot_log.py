@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Plots a hornet-train metrics log (work_dir/metrics.jsonl) as PNG curves:
 training loss and learning rate by iteration, validation accuracy by epoch.
+The lines are those hornet/engine/metrics_log.h defines (its writer and
+reader are the C++ side of this format).
 
     /usr/bin/python3 scripts/plot_log.py work_dirs/toy/metrics.jsonl [-o curves.png]
 """

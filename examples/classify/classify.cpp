@@ -3,7 +3,7 @@
 // with the evaluation preprocessing the published accuracies were measured with.
 //   classify ARCH CHECKPOINT IMAGE...
 #include <hornet/engine/predict.h>
-#include <hornet/models/checkpoint.h>
+#include <hornet/models/weight_file.h>
 
 #include <iostream>
 #include <string>

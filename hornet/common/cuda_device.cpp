@@ -3,7 +3,7 @@
 #include "hornet/build_config.h"
 
 #ifdef HORNET_WITH_CUDA
-#include "hornet/ops/compat.h"
+#include "hornet/common/torch_compat.h"
 
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>

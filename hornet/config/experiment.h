@@ -12,7 +12,7 @@
 #pragma once
 
 #include "hornet/config/config.h"
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 #include "hornet/data/pipeline.h"
 #include "hornet/models/arch.h"
 #include "hornet/models/hornet.h"

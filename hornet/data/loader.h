@@ -9,6 +9,7 @@
 // `max_consecutive_failures` of them stops the loader with an error.
 #pragma once
 
+#include "hornet/data/batch.h"
 #include "hornet/data/dataset.h"
 #include "hornet/data/pipeline.h"
 #include "hornet/data/sampler.h"
@@ -33,14 +34,6 @@ struct LoaderOptions {
   /// Allocate batch buffers in pinned memory (when CUDA is available).
   bool pin_memory = false;
   int max_consecutive_failures = 32;
-};
-
-struct Batch {
-  torch::Tensor images;   ///< uint8 [n, 3, H, W], RGB
-  torch::Tensor labels;   ///< int64 [n]
-  torch::Tensor indices;  ///< int64 [n], dataset indices
-  int64_t epoch = 0;
-  int64_t index = 0;      ///< batch number within the epoch
 };
 
 struct LoaderStats {

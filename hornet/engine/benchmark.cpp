@@ -2,7 +2,7 @@
 
 #include "hornet/common/allocator.h"
 #include "hornet/common/cuda_device.h"
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 #include "hornet/distributed/gradient_sync.h"
 #include "hornet/distributed/process_group.h"
 #include "hornet/engine/train_step.h"

@@ -2,7 +2,7 @@
 
 #include "hornet/common/allocator.h"
 #include "hornet/common/cuda_device.h"
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 #include "hornet/data/device_prefetch.h"
 #include "hornet/distributed/process_group.h"
 #include "hornet/engine/device_setup.h"
@@ -10,7 +10,7 @@
 #include "hornet/io/file_util.h"
 #include "hornet/io/json.h"
 #include "hornet/io/npy.h"
-#include "hornet/models/checkpoint.h"
+#include "hornet/models/weight_file.h"
 #include "hornet/ops/autocast.h"
 #include "hornet/ops/kernels/fused_ops.h"
 

@@ -2,7 +2,7 @@
 // utils.cosine_scheduler; mmpretrain's LinearLR + CosineAnnealingLR).
 #include "hornet/engine/optimizer.h"
 
-#include "hornet/ops/compat.h"
+#include "hornet/common/torch_compat.h"
 
 #include <torch/nn/module.h>
 
@@ -56,7 +56,7 @@ void Optimizer::step() {
     std::map<int64_t, StepLists> by_step;
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      const auto key = ops::optimizer_state_key(p);
+      const auto key = common::optimizer_state_key(p);
       auto it = state.find(key);
       if (it == state.end()) {
         auto fresh = std::make_unique<torch::optim::AdamWParamState>();

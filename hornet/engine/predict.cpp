@@ -1,6 +1,6 @@
 #include "hornet/engine/predict.h"
 
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 #include "hornet/data/dataset.h"
 #include "hornet/data/image_tensor.h"
 #include "hornet/io/file_util.h"

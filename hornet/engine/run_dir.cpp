@@ -154,29 +154,6 @@ std::vector<std::string> meaning_changes(const config::Config& saved, const conf
   return changes;
 }
 
-void truncate_metrics(const std::string& path, int64_t step, int64_t epochs) {
-  std::ifstream in(path);
-  if (!in) return;
-  static const std::regex mode("\"mode\": \"(train|val)\""), step_field("\"step\": ([0-9]+)"),
-      epoch_field("\"epoch\": ([0-9]+)");
-  std::string kept, line;
-  bool dropped = false;
-  while (std::getline(in, line)) {
-    std::smatch m, s, e;
-    bool keep = true;
-    if (std::regex_search(line, m, mode)) {
-      if (m[1] == "train" && std::regex_search(line, s, step_field)) keep = std::stoll(s[1]) <= step;
-      if (m[1] == "val" && std::regex_search(line, e, epoch_field)) keep = std::stoll(e[1]) <= epochs;
-    }
-    if (keep) {
-      kept += line + "\n";
-    } else {
-      dropped = true;
-    }
-  }
-  if (dropped) io::write_file_atomic(path, kept);
-}
-
 config::Config resumed_config(const std::string& checkpoint, const config::Config& named, const std::string& named_path,
                               const std::function<void(config::Config&)>& apply_overrides, bool allow_changes) {
   const std::string saved_text = checkpoint_config(checkpoint);

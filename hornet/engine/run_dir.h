@@ -1,8 +1,8 @@
 // The work directory of a run, and the rules that keep runs from losing or
 // mixing work: a directory that holds a run is continued (--resume) or
 // replaced on request (--overwrite), never silently reused; a resume takes the
-// run's own config from its checkpoint; the metrics log is cut back to the
-// checkpoint it continues from.
+// run's own config from its checkpoint (the metrics log is cut back to it by
+// engine/metrics_log.h).
 #pragma once
 
 #include "hornet/config/config.h"
@@ -54,8 +54,5 @@ std::vector<std::string> meaning_changes(const config::Config& saved, const conf
 config::Config resumed_config(const std::string& checkpoint, const config::Config& named, const std::string& named_path,
                               const std::function<void(config::Config&)>& apply_overrides, bool allow_changes);
 
-/// Keeps the metrics.jsonl lines a checkpoint covers: training lines up to
-/// optimizer step `step`, validation lines up to epoch `epochs`. Atomic.
-void truncate_metrics(const std::string& path, int64_t step, int64_t epochs);
 
 }  // namespace hornet::engine

@@ -11,7 +11,7 @@
 #pragma once
 
 #include "hornet/config/experiment.h"
-#include "hornet/engine/checkpoint.h"
+#include "hornet/engine/training_checkpoint.h"
 #include "hornet/engine/device_setup.h"
 #include "hornet/engine/ema.h"
 #include "hornet/engine/grad_scaler.h"

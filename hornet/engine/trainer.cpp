@@ -6,7 +6,7 @@
 #include "hornet/common/threads.h"
 #include "hornet/common/cuda_device.h"
 #include "hornet/common/stop_signal.h"
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 #include "hornet/data/device_prefetch.h"
 #include "hornet/data/loader.h"
 #include "hornet/data/rng.h"
@@ -14,10 +14,11 @@
 #include "hornet/distributed/process_group.h"
 #include "hornet/engine/device_setup.h"
 #include "hornet/engine/evaluate.h"
+#include "hornet/engine/metrics_log.h"
 #include "hornet/engine/run_dir.h"
 #include "hornet/engine/train_step.h"
 #include "hornet/io/file_util.h"
-#include "hornet/models/checkpoint.h"
+#include "hornet/models/weight_file.h"
 #include "hornet/models/summary.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -54,30 +55,6 @@ std::string bar(int64_t done, int64_t total, int width = 20) {
   const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
   return "[" + std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(width - filled), '.') + "]";
 }
-
-// Appends one JSON object per line to work_dir/metrics.jsonl.
-class MetricsLog {
- public:
-  explicit MetricsLog(const std::string& path) : out_(path, std::ios::app) {
-    if (!out_) throw std::runtime_error(path + ": cannot write the metrics log");
-  }
-  void write(const std::vector<std::pair<std::string, std::string>>& fields) {
-    out_ << "{";
-    for (size_t k = 0; k < fields.size(); ++k) out_ << (k ? ", " : "") << '"' << fields[k].first << "\": " << fields[k].second;
-    out_ << "}\n";
-    out_.flush();
-  }
-  static std::string num(double v) {
-    if (!std::isfinite(v)) return "null";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.8g", v);
-    return buf;
-  }
-  static std::string str(const std::string& s) { return "\"" + s + "\""; }
-
- private:
-  std::ofstream out_;
-};
 
 // `dst` becomes another name for `src` (a hard link, or a copy), atomically.
 void link_checkpoint(const std::string& src, const std::string& dst) {
@@ -381,11 +358,15 @@ bool Trainer::train_epoch(int64_t epoch) {
                    static_cast<double>(images) / std::max(elapsed, 1e-9), 100.0 * wait / std::max(wait + busy, 1e-9),
                    duration(eta));
       if (metrics_) {
-        metrics_->write({{"mode", MetricsLog::str("train")}, {"epoch", std::to_string(epoch + 1)},
-                         {"iter", std::to_string(state.iteration)}, {"step", std::to_string(state.step)},
-                         {"loss", MetricsLog::num(mean_loss)}, {"lr", MetricsLog::num(r.lr)},
-                         {"images_per_s", MetricsLog::num(static_cast<double>(images) / std::max(elapsed, 1e-9))},
-                         {"data_wait", MetricsLog::num(wait / std::max(wait + busy, 1e-9))}});
+        MetricsRecord record;
+        record.epoch = epoch + 1;
+        record.iter = state.iteration;
+        record.step = state.step;
+        record.loss = mean_loss;
+        record.lr = r.lr;
+        record.images_per_s = static_cast<double>(images) / std::max(elapsed, 1e-9);
+        record.data_wait = wait / std::max(wait + busy, 1e-9);
+        metrics_->append(record);
       }
       window = Clock::now();
       images = 0;
@@ -429,10 +410,15 @@ double Trainer::validate(int64_t epoch) {
   spdlog::info("epoch {}/{} val ({} weights): top-1 {:.2f}%  top-5 {:.2f}%  loss {:.4f}  ({} images)", epoch + 1,
                c_.schedule.epochs, on_ema ? "EMA" : "raw", result.top1, result.top5, result.loss, result.samples);
   if (metrics_) {
-    metrics_->write({{"mode", MetricsLog::str("val")}, {"epoch", std::to_string(epoch + 1)},
-                     {"step", std::to_string(step_->state().step)}, {"top1", MetricsLog::num(result.top1)},
-                     {"top5", MetricsLog::num(result.top5)}, {"loss", MetricsLog::num(result.loss)},
-                     {"weights", MetricsLog::str(on_ema ? "ema" : "raw")}});
+    MetricsRecord record;
+    record.mode = MetricsRecord::Mode::kVal;
+    record.epoch = epoch + 1;
+    record.step = step_->state().step;
+    record.top1 = result.top1;
+    record.top5 = result.top5;
+    record.loss = result.loss;
+    record.weights = on_ema ? "ema" : "raw";
+    metrics_->append(record);
   }
   return result.top1;
 }

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
 
 namespace hornet::io {
 
@@ -33,6 +35,152 @@ std::string json_number(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
+}
+
+std::string json_number_significant(double v, int significant) {
+  if (!std::isfinite(v)) return "null";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", significant, v);
+  return buf;
+}
+
+namespace {
+
+class FlatObjectParser {
+ public:
+  explicit FlatObjectParser(std::string_view text) : text_(text) {}
+
+  std::vector<std::pair<std::string, JsonScalar>> run() {
+    std::vector<std::pair<std::string, JsonScalar>> fields;
+    expect('{');
+    if (!consume('}')) {
+      do {
+        skip_space();
+        std::string key = string();
+        expect(':');
+        fields.emplace_back(std::move(key), scalar());
+      } while (consume(','));
+      expect('}');
+    }
+    skip_space();
+    if (pos_ != text_.size()) fail("text after the object");
+    return fields;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw std::invalid_argument("malformed JSON at offset " + std::to_string(pos_) + ": " + what);
+  }
+  void skip_space() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\r' || text_[pos_] == '\n')) {
+      ++pos_;
+    }
+  }
+  bool consume(char c) {
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  void expect(char c) {
+    if (!consume(c)) fail(std::string("expected '") + c + "'");
+  }
+  bool literal(std::string_view word) {
+    if (text_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
+  }
+  static void append_utf8(std::string& out, unsigned code) {
+    if (code < 0x80) {
+      out += static_cast<char>(code);
+    } else if (code < 0x800) {
+      out += static_cast<char>(0xc0 | (code >> 6));
+      out += static_cast<char>(0x80 | (code & 0x3f));
+    } else {
+      out += static_cast<char>(0xe0 | (code >> 12));
+      out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+      out += static_cast<char>(0x80 | (code & 0x3f));
+    }
+  }
+  std::string string() {
+    if (pos_ >= text_.size() || text_[pos_] != '"') fail("expected a string");
+    ++pos_;
+    std::string out;
+    while (pos_ < text_.size() && text_[pos_] != '"') {
+      const char c = text_[pos_++];
+      if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string");
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (pos_ >= text_.size()) break;
+      const char e = text_[pos_++];
+      switch (e) {
+        case '"': case '\\': case '/': out += e; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          if (pos_ + 4 > text_.size()) fail("short \\u escape");
+          unsigned code = 0;
+          for (int k = 0; k < 4; ++k) {
+            const char h = text_[pos_++];
+            code <<= 4;
+            if (h >= '0' && h <= '9') code |= static_cast<unsigned>(h - '0');
+            else if (h >= 'a' && h <= 'f') code |= static_cast<unsigned>(h - 'a' + 10);
+            else if (h >= 'A' && h <= 'F') code |= static_cast<unsigned>(h - 'A' + 10);
+            else fail("bad \\u escape");
+          }
+          append_utf8(out, code);  // surrogate pairs are not joined: hornet writes none
+          break;
+        }
+        default: fail(std::string("unknown escape \\") + e);
+      }
+    }
+    if (pos_ >= text_.size()) fail("unterminated string");
+    ++pos_;
+    return out;
+  }
+  JsonScalar scalar() {
+    skip_space();
+    JsonScalar v;
+    if (pos_ >= text_.size()) fail("expected a value");
+    const char c = text_[pos_];
+    if (c == '"') {
+      v.kind = JsonScalar::Kind::kString;
+      v.text = string();
+    } else if (literal("null")) {
+      v.kind = JsonScalar::Kind::kNull;
+    } else if (literal("true")) {
+      v.kind = JsonScalar::Kind::kBool;
+      v.number = 1;
+    } else if (literal("false")) {
+      v.kind = JsonScalar::Kind::kBool;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      const std::string number(text_.substr(pos_, text_.find_first_of(",} \t\r\n", pos_) - pos_));
+      char* end = nullptr;
+      v.kind = JsonScalar::Kind::kNumber;
+      v.number = std::strtod(number.c_str(), &end);
+      if (end != number.c_str() + number.size()) fail("malformed number '" + number + "'");
+      pos_ += number.size();
+    } else {
+      fail(c == '{' || c == '[' ? "nested values are not read here" : "expected a value");
+    }
+    return v;
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::vector<std::pair<std::string, JsonScalar>> parse_flat_json_object(std::string_view text) {
+  return FlatObjectParser(text).run();
 }
 
 }  // namespace hornet::io

@@ -4,7 +4,7 @@
 #include "hornet/models/init.h"
 #include "hornet/models/primitives.h"
 #include "hornet/models/summary.h"
-#include "hornet/ops/activation_checkpoint.h"
+#include "hornet/ops/recompute.h"
 
 #include <algorithm>
 #include <sstream>
@@ -115,7 +115,7 @@ std::vector<torch::Tensor> HorNetImpl::forward(const torch::Tensor& x) {
     if (grad_checkpointing_ && is_training()) {
       for (size_t b = 0; b < stage.size(); ++b) {
         auto block = stage.ptr<HorNetBlockImpl>(b);
-        y = ops::checkpoint([block](const torch::Tensor& t) { return block->forward(t); }, y);
+        y = ops::recompute_in_backward([block](const torch::Tensor& t) { return block->forward(t); }, y);
       }
     } else {
       y = stage.forward(y);

@@ -60,7 +60,7 @@ class HorNetImpl : public torch::nn::Cloneable<HorNetImpl> {
   /// The normalised, sorted out indices.
   const std::vector<int64_t>& out_indices() const { return out_indices_; }
   /// Activation checkpointing: in training, each block keeps only its input
-  /// and runs again in the backward pass (ops/activation_checkpoint.h).
+  /// and runs again in the backward pass (ops/recompute.h).
   void set_grad_checkpointing(bool enabled) { grad_checkpointing_ = enabled; }
   bool grad_checkpointing() const { return grad_checkpointing_; }
 

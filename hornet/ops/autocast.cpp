@@ -1,6 +1,6 @@
 #include "hornet/ops/autocast.h"
 
-#include "hornet/ops/compat.h"
+#include "hornet/common/torch_compat.h"
 
 #include <ATen/autocast_mode.h>
 

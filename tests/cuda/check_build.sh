@@ -30,15 +30,15 @@ for e in json.load(open(sys.argv[1])):
     grep -q -- "arch=compute_$sm,code=sm_$sm" <<<"$command" && ok "$kernel.cu compiled for sm_$sm" ||
       fail "$kernel.cu not compiled for sm_$sm: $command"
   done
-  [[ -f $build/hornet/CMakeFiles/hornet.dir/ops/kernels/$kernel.cu.o ]] || fail "no object for $kernel.cu"
+  [[ -f $build/hornet/CMakeFiles/hornet_ops.dir/ops/kernels/$kernel.cu.o ]] || fail "no object for $kernel.cu"
 done
 
-# The process group's NCCL branch: libhornet.a calls ProcessGroupNCCL's constructor.
-symbols=$(nm -C "$build/lib/libhornet.a" 2>/dev/null)
+# The process group's NCCL branch: libhornet_distributed.a calls ProcessGroupNCCL's constructor.
+symbols=$(nm -C "$build/lib/libhornet_distributed.a" 2>/dev/null)
 if grep -q 'U c10d::ProcessGroupNCCL::ProcessGroupNCCL(' <<<"$symbols"; then
   ok "the process group constructs c10d::ProcessGroupNCCL"
 else
-  fail "libhornet.a does not reference c10d::ProcessGroupNCCL's constructor"
+  fail "libhornet_distributed.a does not reference c10d::ProcessGroupNCCL's constructor"
 fi
 
 # The GPU tests are linked and list their cases (this loads every CUDA library

@@ -7,7 +7,7 @@
 // (tests/CMakeLists.txt), where a missing GPU fails the first case.
 #include "hornet/common/cuda_device.h"
 #include "hornet/config/experiment.h"
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 #include "hornet/data/device_prefetch.h"
 #include "hornet/data/loader.h"
 #include "hornet/data/toy_dataset.h"

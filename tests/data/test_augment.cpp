@@ -2,7 +2,7 @@
 // against Pillow itself, its geometric ops against exact pixel mappings, the
 // magnitude mapping and op selection, RandomResizedCrop, RandomErasing,
 // Mixup and CutMix.
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 #include "hornet/data/image_tensor.h"
 #include "hornet/data/rand_augment.h"
 #include "hornet/data/transforms.h"

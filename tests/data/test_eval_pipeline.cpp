@@ -1,7 +1,7 @@
 // Decoding, Pillow resampling and the evaluation pipeline, bit for bit against
 // OpenCV, Pillow and mmpretrain's test pipeline reproduced in Python
 // (tests/reference/make_fixtures.py: make_image_cases).
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 #include "hornet/data/decode.h"
 #include "hornet/data/image_tensor.h"
 #include "hornet/data/pipeline.h"

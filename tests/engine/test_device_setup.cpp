@@ -1,12 +1,12 @@
 // How a run uses its device (engine/device_setup.h) and activation
-// checkpointing (ops/activation_checkpoint.h), on the CPU: "auto" settings,
+// checkpointing (ops/recompute.h), on the CPU: "auto" settings,
 // the process-wide CUDA switches, channels-last inputs, and a recomputed block
 // that repeats its drop-path draws and autocast type.
 #include "hornet/config/experiment.h"
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 #include "hornet/engine/device_setup.h"
 #include "hornet/models/classifier.h"
-#include "hornet/ops/activation_checkpoint.h"
+#include "hornet/ops/recompute.h"
 #include "hornet/ops/autocast.h"
 
 #include <catch2/catch.hpp>
@@ -166,7 +166,7 @@ TEST_CASE("activation checkpointing: the recomputed blocks give the same gradien
   // Without a graph to build (evaluation, no_grad) the block simply runs.
   torch::NoGradGuard no_grad;
   int calls = 0;
-  const auto y = ops::checkpoint([&](const torch::Tensor& t) { ++calls; return t * 2; }, x);
+  const auto y = ops::recompute_in_backward([&](const torch::Tensor& t) { ++calls; return t * 2; }, x);
   CHECK(calls == 1);
   CHECK(torch::equal(y, x * 2));
 }

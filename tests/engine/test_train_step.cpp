@@ -5,12 +5,12 @@
 // weights and batches. Also the schedules, groups, the fp16 loss scaler and the
 // non-finite-step handling.
 #include "hornet/config/experiment.h"
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 #include "hornet/io/state_dict.h"
 #include "hornet/engine/loss.h"
 #include "hornet/engine/train_step.h"
 #include "hornet/io/npy.h"
-#include "hornet/ops/compat.h"
+#include "hornet/common/torch_compat.h"
 #include "support/fixtures.h"
 
 #include <catch2/catch.hpp>
@@ -197,8 +197,8 @@ TEST_CASE("optimizer: the multi-tensor AdamW step equals torch::optim::AdamW bit
   for (size_t i = 0; i < a.size(); ++i) {
     INFO("parameter " << i);
     CHECK(torch::equal(a[i], b[i]));
-    const auto& sa = static_cast<torch::optim::AdamWParamState&>(*reference->state().at(ops::optimizer_state_key(a[i])));
-    const auto& sb = static_cast<torch::optim::AdamWParamState&>(*ours.adamw->state().at(ops::optimizer_state_key(b[i])));
+    const auto& sa = static_cast<torch::optim::AdamWParamState&>(*reference->state().at(common::optimizer_state_key(a[i])));
+    const auto& sb = static_cast<torch::optim::AdamWParamState&>(*ours.adamw->state().at(common::optimizer_state_key(b[i])));
     CHECK(sa.step() == sb.step());
     CHECK(torch::equal(sa.exp_avg(), sb.exp_avg()));
     CHECK(torch::equal(sa.exp_avg_sq(), sb.exp_avg_sq()));

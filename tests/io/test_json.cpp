@@ -19,3 +19,40 @@ TEST_CASE("json: numbers with fixed decimals, NaN and infinity as null", "[json]
   CHECK(io::json_number(std::nan("")) == "null");
   CHECK(io::json_number(1.0 / 0.0) == "null");
 }
+
+TEST_CASE("json: significant digits keep small learning rates", "[json]") {
+  CHECK(io::json_number_significant(4e-3) == "0.004");
+  CHECK(io::json_number_significant(1.25e-7) == "1.25e-07");
+  CHECK(io::json_number_significant(1234.5678901) == "1234.5679");
+  CHECK(io::json_number_significant(-std::nan("")) == "null");
+}
+
+TEST_CASE("json: a flat object reads back keys in order, strings unescaped, numbers, booleans and null", "[json]") {
+  const auto fields = io::parse_flat_json_object(
+      " {\"a\": \"x \\\"q\\\" \\\\ \\/ \\n\\t\\u00e9\", \"n\": -1.5e-3 ,\"t\":true, \"f\": false, \"z\": null}\n");
+  REQUIRE(fields.size() == 5);
+  CHECK(fields[0].first == "a");
+  CHECK(fields[0].second.kind == io::JsonScalar::Kind::kString);
+  CHECK(fields[0].second.text == "x \"q\" \\ / \n\t\xc3\xa9");
+  CHECK(fields[1].first == "n");
+  CHECK(fields[1].second.kind == io::JsonScalar::Kind::kNumber);
+  CHECK(fields[1].second.number == -1.5e-3);
+  CHECK((fields[2].second.kind == io::JsonScalar::Kind::kBool && fields[2].second.number == 1));
+  CHECK((fields[3].second.kind == io::JsonScalar::Kind::kBool && fields[3].second.number == 0));
+  CHECK(fields[4].second.kind == io::JsonScalar::Kind::kNull);
+  CHECK(io::parse_flat_json_object("{}").empty());
+  // What json_string writes reads back as the same bytes.
+  const std::string tricky = std::string("\x01 \"q\" \\ caf\xc3\xa9\r", 15);
+  CHECK(io::parse_flat_json_object("{\"k\": " + io::json_string(tricky) + "}")[0].second.text == tricky);
+}
+
+TEST_CASE("json: a malformed flat object is an error naming the offset", "[json]") {
+  using Catch::Matchers::Contains;
+  CHECK_THROWS_WITH(io::parse_flat_json_object("{\"a\": 1"), Contains("offset 7: expected '}'"));
+  CHECK_THROWS_WITH(io::parse_flat_json_object("{\"a\": [1]}"), Contains("nested values are not read here"));
+  CHECK_THROWS_WITH(io::parse_flat_json_object("{\"a\": \"open"), Contains("unterminated string"));
+  CHECK_THROWS_WITH(io::parse_flat_json_object("{\"a\": 1x}"), Contains("malformed number '1x'"));
+  CHECK_THROWS_WITH(io::parse_flat_json_object("{\"a\": 1} x"), Contains("text after the object"));
+  CHECK_THROWS_WITH(io::parse_flat_json_object("{a: 1}"), Contains("expected a string"));
+  CHECK_THROWS_WITH(io::parse_flat_json_object("{\"a\": \"\\q\"}"), Contains("unknown escape"));
+}

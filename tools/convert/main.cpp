@@ -6,7 +6,7 @@
 #include "hornet/cli/command.h"
 #include "hornet/common/version.h"
 #include "hornet/models/arch.h"
-#include "hornet/models/checkpoint.h"
+#include "hornet/models/weight_file.h"
 
 #include <CLI/CLI.hpp>
 

@@ -21,7 +21,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace hornet::ops {
+namespace hornet::common {
 
 /// The key LibTorch's Optimizer::state() uses for a parameter: a string of its
 /// TensorImpl address in 1.13, the address itself in later versions.
@@ -39,4 +39,4 @@ auto optimizer_state_key(const at::Tensor& param) {
   }
 }
 
-}  // namespace hornet::ops
+}  // namespace hornet::common

@@ -1,4 +1,5 @@
-// HorNet checkpoints from mmpretrain and the official repository: their key
+// HorNet weight files (checkpoints of mmpretrain, the official repository and
+// hornet; not training state, see engine/training_checkpoint.h): their key
 // layouts, what their tensor shapes say about the model, and loading them into
 // an ImageClassifier (docs/model.md §10, §7.3 on filter resizing, §10.6 and
 // docs/checkpoints.md on the 22k -> 1k head map).

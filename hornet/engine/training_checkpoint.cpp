@@ -1,9 +1,9 @@
-#include "hornet/engine/checkpoint.h"
+#include "hornet/engine/training_checkpoint.h"
 
 #include "hornet/common/version.h"
 #include "hornet/io/state_dict.h"
 #include "hornet/io/torch_file.h"
-#include "hornet/ops/compat.h"
+#include "hornet/common/torch_compat.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -107,7 +107,7 @@ void save_training_checkpoint(const std::string& path, const TrainingParts& part
     auto* ids = doc.make_list();
     for (const auto& p : group.params()) {
       ids->items.push_back(doc.make_int(index));
-      const auto it = adamw.state().find(ops::optimizer_state_key(p));
+      const auto it = adamw.state().find(common::optimizer_state_key(p));
       if (it != adamw.state().end()) {
         const auto& st = static_cast<const torch::optim::AdamWParamState&>(*it->second);
         auto* entry = doc.make_dict();
@@ -215,7 +215,7 @@ TrainState load_training_checkpoint(const std::string& path, const TrainingParts
     if (exp_avg.sizes() != p.sizes()) throw std::runtime_error(path + ": optimizer state shapes do not fit the model");
     st->exp_avg(exp_avg.to(p.device(), p.scalar_type()).contiguous());
     st->exp_avg_sq(exp_avg_sq.to(p.device(), p.scalar_type()).contiguous());
-    adamw.state()[ops::optimizer_state_key(p)] = std::move(st);
+    adamw.state()[common::optimizer_state_key(p)] = std::move(st);
   }
   for (size_t g = 0; g < saved_groups.items.size(); ++g) {
     if (const py::Value* lr = saved_groups.items[g]->get("lr"); lr && lr->kind == py::Kind::kFloat) {

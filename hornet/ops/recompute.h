@@ -1,4 +1,4 @@
-// Activation checkpointing: run a function without keeping its intermediate
+// Activation checkpointing (recomputation): run a function without keeping its intermediate
 // activations, and run it again in the backward pass to get them back
 // (the reentrant variant of torch.utils.checkpoint). Memory for the large
 // models at 384 drops to one stored tensor per checkpointed block, for about
@@ -19,6 +19,6 @@ namespace hornet::ops {
 
 /// fn(x), storing only `x` for the backward pass. Outside training (no grad
 /// mode) this is fn(x).
-torch::Tensor checkpoint(std::function<torch::Tensor(const torch::Tensor&)> fn, const torch::Tensor& x);
+torch::Tensor recompute_in_backward(std::function<torch::Tensor(const torch::Tensor&)> fn, const torch::Tensor& x);
 
 }  // namespace hornet::ops

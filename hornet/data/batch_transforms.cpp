@@ -1,5 +1,5 @@
 // Normalisation and Mixup/CutMix (timm mixup.py semantics, batch mode).
-#include "hornet/data/batch.h"
+#include "hornet/data/batch_transforms.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,5 +1,5 @@
 // HorNet checkpoint layouts and loading (docs/model.md §10.3 key rules).
-#include "hornet/models/checkpoint.h"
+#include "hornet/models/weight_file.h"
 
 #include "hornet/models/global_local_filter.h"
 #include "hornet/models/init.h"

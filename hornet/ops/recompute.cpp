@@ -1,4 +1,4 @@
-#include "hornet/ops/activation_checkpoint.h"
+#include "hornet/ops/recompute.h"
 
 #include "hornet/ops/autocast.h"
 
@@ -66,7 +66,7 @@ class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> 
 
 }  // namespace
 
-torch::Tensor checkpoint(std::function<torch::Tensor(const torch::Tensor&)> fn, const torch::Tensor& x) {
+torch::Tensor recompute_in_backward(std::function<torch::Tensor(const torch::Tensor&)> fn, const torch::Tensor& x) {
   if (!torch::GradMode::is_enabled()) return fn(x);
   auto r = c10::make_intrusive<Recompute>();
   r->fn = std::move(fn);

@@ -3,7 +3,7 @@
 // filters made for another size; key renaming between layouts. Expected logits
 // come from the Python reference (tests/reference/make_fixtures.py).
 #include "hornet/io/npy.h"
-#include "hornet/models/checkpoint.h"
+#include "hornet/models/weight_file.h"
 #include "support/fixtures.h"
 
 #include <catch2/catch.hpp>
