@@ -20,7 +20,9 @@ namespace hornet_eval {
 namespace {
 
 struct BenchmarkArgs {
-  std::string arch, device, amp = "off", channels_last = "auto";
+  std::string arch, device;
+  hornet::config::AmpSetting amp = hornet::config::AmpSetting::kOff;
+  hornet::config::ChannelsLast channels_last = hornet::config::ChannelsLast::kAuto;
   bool inference = false, activation_checkpointing = false;
   int steps = 10, threads = 0;
   int64_t batch_size = 0, image_size = 0, num_classes = 1000;
@@ -95,8 +97,7 @@ hornet::cli::Command add_benchmark(CLI::App& tool) {
   app->add_option("--num-classes", a->num_classes, "Classifier outputs")->check(CLI::Range(int64_t{1}, int64_t{10000000}));
   app->add_option("--device", a->device, "cpu or cuda[:N]");
   add_amp_option(*app, a->amp);
-  app->add_option("--channels-last", a->channels_last, "Channels-last activations and conv weights (auto: on CUDA)")
-      ->check(CLI::IsMember({"auto", "true", "false"}));
+  add_choice_option(*app, "--channels-last", a->channels_last, "Channels-last activations and conv weights (auto: on CUDA)");
   app->add_flag("--activation-checkpointing", a->activation_checkpointing,
                 "Recompute each block in the backward pass instead of storing its activations")
       ->excludes(inference);

@@ -23,7 +23,8 @@ namespace {
 struct LoadArgs {
   ArchCheckpointArgs model;
   WeightsArgs weights;
-  std::string checkpoint, input_npy, dump_logits, device, amp = "off";
+  std::string checkpoint, input_npy, dump_logits, device;
+  hornet::config::AmpSetting amp = hornet::config::AmpSetting::kOff;
   int threads = 0;
 };
 

@@ -54,9 +54,9 @@ hornet::models::CheckpointModelOptions ArchCheckpointArgs::model_options(hornet:
   return o;
 }
 
-void add_amp_option(CLI::App& app, std::string& amp) {
-  app.add_option("--amp", amp, "Mixed precision: off (default), auto (bf16 on GPUs that have it), bf16 or fp16 (CUDA only)")
-      ->check(CLI::IsMember({"auto", "off", "bf16", "fp16"}));
+void add_amp_option(CLI::App& app, hornet::config::AmpSetting& amp) {
+  add_choice_option(app, "--amp", amp,
+                    "Mixed precision: off (default), auto (bf16 on GPUs that have it), bf16 or fp16 (CUDA only)");
 }
 
 torch::Device usable_device(const std::string& text) {
@@ -69,7 +69,7 @@ hornet::config::ExperimentConfig load_experiment(const std::string& path, const 
                                                  const std::string& device) {
   auto config = hornet::config::Config::load(path);
   for (const auto& o : overrides) config.set(o);
-  if (!device.empty()) config.set("runtime.device=" + device);
+  if (!device.empty()) config.set(std::string(hornet::config::keys::kRuntimeDevice) + "=" + device);
   return hornet::config::parse_experiment(config);
 }
 

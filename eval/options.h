@@ -10,10 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace CLI {
-class App;
-class Option;
-}  // namespace CLI
+#include <CLI/CLI.hpp>
 
 namespace hornet_eval {
 
@@ -40,8 +37,19 @@ struct ArchCheckpointArgs {
   hornet::models::CheckpointModelOptions model_options(hornet::io::WeightChoice weights) const;
 };
 
-/// --amp off|auto|bf16|fp16.
-void add_amp_option(CLI::App& app, std::string& amp);
+/// An option taking one of an enumeration's names (config/choices.h) into `target`.
+template <typename E>
+CLI::Option* add_choice_option(CLI::App& app, const std::string& name, E& target, const std::string& doc) {
+  std::vector<std::string> names;
+  for (const auto& choice : hornet::config::choices<E>()) names.push_back(choice.first);
+  return app
+      .add_option_function<std::string>(
+          name, [&target](const std::string& text) { target = hornet::config::parse_choice<E>(text); }, doc)
+      ->check(CLI::IsMember(names));
+}
+
+/// --amp with the config's names (off by default here: evaluation in full precision unless asked).
+void add_amp_option(CLI::App& app, hornet::config::AmpSetting& amp);
 
 /// --device without a config: "cpu" when empty; refused when this build or machine cannot run it.
 torch::Device usable_device(const std::string& text);

@@ -25,7 +25,8 @@ namespace {
 
 struct PredictArgs {
   std::vector<std::string> images, overrides;
-  std::string config, checkpoint, class_names, out_json, dump_logits, device, amp = "off";
+  std::string config, checkpoint, class_names, out_json, dump_logits, device;
+  hornet::config::AmpSetting amp = hornet::config::AmpSetting::kOff;
   ArchCheckpointArgs model;
   WeightsArgs weights;
   int topk = 5, threads = 0;
@@ -109,7 +110,7 @@ hornet::cli::Command add_predict(CLI::App& tool) {
   app->add_option("--out", a->out_json, "Write the predictions as JSON");
   app->add_option("--dump-logits", a->dump_logits, "Write the float32 logits here (.npy), a row per prediction");
   app->add_option("--batch-size", a->batch_size, "Images per forward pass")->check(CLI::Range(int64_t{1}, int64_t{65536}));
-  app->add_option("--device", a->device, "cpu or cuda[:N] (with --config: runtime.device)");
+  app->add_option("--device", a->device, std::string("cpu or cuda[:N] (with --config: ") + hornet::config::keys::kRuntimeDevice + ")");
   add_amp_option(*app, a->amp);
   hornet::cli::add_threads_option(*app, a->threads);
   app->callback([a] {

@@ -23,7 +23,8 @@ namespace hornet_eval {
 namespace {
 
 struct ValidateArgs {
-  std::string config, checkpoint, data, out_json, dump_logits, device, amp = "off";
+  std::string config, checkpoint, data, out_json, dump_logits, device;
+  hornet::config::AmpSetting amp = hornet::config::AmpSetting::kOff;
   std::vector<std::string> overrides;
   WeightsArgs weights;
   int64_t batch_size = 0;
@@ -95,7 +96,7 @@ hornet::cli::Command add_validate(CLI::App& tool) {
                   "(scripts/plot_confusion.py draws it)");
   app->add_option("--dump-logits", a->dump_logits,
                   "Write the float32 logits here (.npy), with <stem>.labels.npy and <stem>.paths.txt, row for row");
-  app->add_option("--device", a->device, "cpu or cuda[:N] (runtime.device)");
+  app->add_option("--device", a->device, std::string("cpu or cuda[:N] (") + hornet::config::keys::kRuntimeDevice + ")");
   add_amp_option(*app, a->amp);
   hornet::cli::add_threads_option(*app, a->threads);
   return {app, [a] { return run_validate(*a); }};

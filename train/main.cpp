@@ -4,6 +4,7 @@
 //                [--set key.path=value ...]
 //                [--device cpu|cuda] [--threads N] [--amp off|bf16|fp16]
 //                [--nproc-per-node N [--max-restarts K]] [--dry-run [--world-size N] [--dataset-size N]]
+//   hornet-train --config-reference      every config key, as docs/training.md lists them
 //
 // Under torchrun, srun or mpirun every rank runs this same command; with
 // --nproc-per-node it starts the ranks itself.
@@ -21,24 +22,35 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 namespace {
 
 struct TrainArgs {
-  std::string config, work_dir, resume, device, amp;
+  std::string config, work_dir, resume;
   std::vector<std::string> overrides;
-  int threads = -1, nproc = 0, max_restarts = 0, world_size = 0;
+  std::map<std::string, std::string> settings;  // config key -> the value its own option gave
+  int nproc = 0, max_restarts = 0, world_size = 0;
   int64_t dataset_size = 0;
   bool dry_run = false, overwrite = false, allow_changes = false;
 
-  // --set, --device, --threads and --amp, applied to a config read from a file or a checkpoint.
+  // --set, then the keys' own options (--device, ...), on a config read from a file or a checkpoint.
   void apply_overrides(hornet::config::Config& c) const {
     for (const auto& o : overrides) c.set(o);
-    if (!device.empty()) c.set("runtime.device=" + device);
-    if (threads >= 0) c.set("runtime.threads=" + std::to_string(threads));
-    if (!amp.empty()) c.set("runtime.amp=" + amp);
+    for (const auto& [key, value] : settings) {
+      if (!value.empty()) c.set(key + "=" + value);
+    }
   }
 };
+
+// The config keys the table gives an option of their own (config/experiment.cpp).
+void add_key_options(CLI::App& app, TrainArgs& a) {
+  for (const auto& key : hornet::config::experiment_keys()) {
+    if (key.option.empty()) continue;
+    auto* option = app.add_option(key.option, a.settings[key.path], key.doc + " (" + key.path + ")");
+    if (key.check) option->check(CLI::Validator([check = key.check](std::string& v) { return check(v); }, key.allowed));
+  }
+}
 
 void add_options(CLI::App& app, TrainArgs& a) {
   app.add_option("config", a.config, "Recipe (YAML, with _base_ inheritance)")->required()->check(CLI::ExistingFile);
@@ -52,11 +64,7 @@ void add_options(CLI::App& app, TrainArgs& a) {
   auto* overwrite = app.add_flag("--overwrite", a.overwrite, "Start a new run in a work dir that holds one, replacing its checkpoints and logs")
                         ->excludes(resume);
   app.add_option("--set", a.overrides, "Override a config value: key.path=value (value parsed as YAML); repeatable");
-  app.add_option("--device", a.device, "cpu or cuda[:N] (runtime.device)");
-  app.add_option("--threads", a.threads, "Intra-op threads, 0 = the node's cores shared by its ranks (runtime.threads)")
-      ->check(CLI::Range(0, 4096));
-  app.add_option("--amp", a.amp, "Mixed precision: auto (bf16 on GPUs that have it), off, bf16 or fp16 (runtime.amp)")
-      ->check(CLI::IsMember({"auto", "off", "bf16", "fp16"}));
+  add_key_options(app, a);
   auto* nproc = app.add_option("--nproc-per-node", a.nproc, "Start N ranks on this machine and watch them (single-node launcher)")
                     ->check(CLI::Range(1, 1024));
   auto* restarts = app.add_option("--max-restarts", a.max_restarts, "With --nproc-per-node: restart failed ranks from the last checkpoint up to K times")
@@ -67,7 +75,7 @@ void add_options(CLI::App& app, TrainArgs& a) {
   app.add_option("--world-size", a.world_size, "With --dry-run: plan for N ranks (default: the launch environment's)")
       ->check(CLI::Range(1, 1000000))
       ->needs(dry);
-  app.add_option("--dataset-size", a.dataset_size, "With --dry-run: count steps for N training images (default: data.train.expected_size)")
+  app.add_option("--dataset-size", a.dataset_size, std::string("With --dry-run: count steps for N training images (default: ") + hornet::config::keys::kExpectedSize + ")")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
       ->needs(dry);
 }
@@ -136,5 +144,12 @@ int main(int argc, char** argv) {
   TrainArgs args;
   add_options(app, args);
   app.set_version_flag("--version", hornet::version_text());
+  app.add_flag_callback(
+      "--config-reference",
+      [] {
+        std::cout << hornet::config::config_reference_markdown();
+        throw CLI::Success();
+      },
+      "Print every config key (type, default, allowed values, resume policy, meaning) as Markdown and exit");
   return hornet::cli::run_tool(app, hornet::cli::arguments(argc, argv), [&] { return train(args, argc, argv); });
 }

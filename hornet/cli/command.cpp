@@ -56,6 +56,8 @@ int run_subcommands(CLI::App& tool, const std::vector<Command>& commands, const 
     return tool.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return tool.exit(e);
+  } catch (const CLI::Success&) {
+    return 0;  // an option that did its job while parsing (--config-reference)
   } catch (const CLI::ParseError& e) {
     for (const auto& c : commands) {
       if (!c.app->parsed()) continue;
@@ -88,6 +90,8 @@ int run_tool(CLI::App& tool, const std::vector<std::string>& args, const std::fu
     return tool.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return tool.exit(e);
+  } catch (const CLI::Success&) {
+    return 0;  // an option that did its job while parsing (--config-reference)
   } catch (const CLI::ParseError& e) {
     std::cerr << tool.get_name() << ": " << e.what() << " (see " << tool.get_name() << " --help)\n";
     return 2;

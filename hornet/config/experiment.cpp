@@ -1,9 +1,16 @@
-// Reading the experiment config (see experiment.h for the layout).
+// The experiment config's keys, declared once in the table below: parsing,
+// checking, the resume policy, hornet-train's options and the config
+// reference in docs/training.md all read it.
 #include "hornet/config/experiment.h"
 
-#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
 #include <regex>
 #include <sstream>
+#include <type_traits>
 
 namespace hornet::config {
 
@@ -53,219 +60,511 @@ models::ArchSpec parse_arch(Section& model) {
 
 namespace {
 
-DatasetConfig parse_dataset(Section& s) {
-  DatasetConfig d;
-  d.root = s.get<std::string>("root", "");
-  d.split = s.get<std::string>("split", "");
-  d.data_prefix = s.get<std::string>("data_prefix", "");
-  d.class_names = s.get<std::string>("class_names", "");
-  return d;
+using Reader = std::function<void(Section& parent, const std::string& leaf, ExperimentConfig& e)>;
+
+struct Key {
+  KeyInfo info;
+  Reader read;
+};
+
+// A bound on a number: how the reference spells it and how an error says it.
+struct Range {
+  std::string doc;
+  std::string message;
+  std::function<bool(double)> ok;
+};
+Range positive() { return {"> 0", "must be positive", [](double v) { return v > 0; }}; }
+Range non_negative() { return {">= 0", "must not be negative", [](double v) { return v >= 0; }}; }
+Range open_unit() { return {"in (0, 1)", "must lie in (0, 1)", [](double v) { return v > 0 && v < 1; }}; }
+Range unit() { return {"in [0, 1]", "must lie in [0, 1]", [](double v) { return v >= 0 && v <= 1; }}; }
+
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
 }
 
-std::pair<double, double> pair_of(Section& s, const std::string& key, std::pair<double, double> fallback) {
+// What the reference calls a member's type, and its default as YAML spells it.
+template <typename T>
+std::string type_name() {
+  if constexpr (std::is_same_v<T, bool>) return "bool";
+  else if constexpr (std::is_integral_v<T>) return "int";
+  else if constexpr (std::is_floating_point_v<T>) return "float";
+  else if constexpr (std::is_same_v<T, std::string>) return "string";
+  else return "[float, float]";
+}
+template <typename T>
+std::string yaml_text(const T& v) {
+  if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+  else if constexpr (std::is_integral_v<T>) return std::to_string(v);
+  else if constexpr (std::is_floating_point_v<T>) return number_text(v);
+  else if constexpr (std::is_same_v<T, std::string>) return v.empty() ? "\"\"" : v;
+  else return "[" + number_text(v.first) + ", " + number_text(v.second) + "]";
+}
+
+// Two numbers: YAML's [a, b].
+std::pair<double, double> read_pair(Section& s, const std::string& key, std::pair<double, double> fallback) {
   const auto v = s.get<std::vector<double>>(key, {fallback.first, fallback.second});
-  if (v.size() != 2) throw ConfigError("config key '" + s.path_of(key) + "' must be a list of two numbers");
+  if (v.size() != 2) throw ConfigError(s.where(key) + " must be a list of two numbers");
   return {v[0], v[1]};
 }
 
-// `key: false` switches an augmentation off; a map configures it.
-bool enabled_section(Section& parent, const std::string& key, bool fallback) {
-  if (!parent.has(key)) {
-    (void)parent.node(key);
-    return fallback;
-  }
+// `key: false` switches an augmentation off; true or a map of its settings switches it on.
+bool read_toggle(Section& parent, const std::string& key, bool fallback) {
   const YAML::Node n = parent.node(key);
-  if (n.IsScalar()) {
-    try {
-      return n.as<bool>();
-    } catch (const YAML::Exception&) {
-      throw ConfigError("config key '" + parent.path_of(key) + "' must be true, false or a map");
-    }
+  if (!n || n.IsNull()) return fallback;
+  if (!n.IsScalar()) return true;
+  try {
+    return n.as<bool>();
+  } catch (const YAML::Exception&) {
+    throw ConfigError(parent.where(key) + " must be true, false or a map");
   }
-  return true;
 }
 
-void parse_train_pipeline(Section& p, data::TrainPipelineOptions& o) {
-  o.size = static_cast<int>(p.get<int64_t>("size", o.size));
-  o.crop.scale = pair_of(p, "crop_scale", o.crop.scale);
-  o.crop.ratio = pair_of(p, "crop_ratio", o.crop.ratio);
-  o.flip_probability = p.get<double>("flip", o.flip_probability);
-  o.dct_scaling = p.get<bool>("dct_scaling", o.dct_scaling);
-  o.use_rand_augment = enabled_section(p, "rand_augment", o.use_rand_augment);
-  if (o.use_rand_augment && p.has("rand_augment") && p.node("rand_augment").IsMap()) {
-    auto ra = p.section("rand_augment");
-    o.rand_augment.num_ops = static_cast<int>(ra.get<int64_t>("num_ops", o.rand_augment.num_ops));
-    o.rand_augment.magnitude = ra.get<double>("magnitude", o.rand_augment.magnitude);
-    o.rand_augment.magnitude_std = ra.get<double>("magnitude_std", o.rand_augment.magnitude_std);
-    o.rand_augment.probability = ra.get<double>("probability", o.rand_augment.probability);
-    ra.finish();
+class Table {
+ public:
+  // A number, flag or string member of the experiment config.
+  template <typename T>
+  void add(const std::string& path, std::function<T&(ExperimentConfig&)> ref, const std::string& doc,
+           const Range& range = {}, bool changes_run = true, const std::string& option = "") {
+    KeyInfo info{path, type_name<T>(), yaml_text(ref(defaults_)), range.doc, {}, doc, changes_run, option, nullptr};
+    if constexpr (std::is_arithmetic_v<T>) {
+      info.check = [range](const std::string& text) -> std::string {
+        try {
+          const auto v = YAML::Load(text).as<T>();
+          return !range.ok || range.ok(static_cast<double>(v)) ? "" : range.message + ", got " + text;
+        } catch (const YAML::Exception&) {
+          return "must be " + std::string(std::is_same_v<T, bool> ? "true or false" : "a number") + ", got " + text;
+        }
+      };
+    }
+    keys_.push_back({info, [ref, range](Section& s, const std::string& leaf, ExperimentConfig& e) {
+                       T& v = ref(e);
+                       if constexpr (std::is_same_v<T, std::pair<double, double>>) {
+                         v = read_pair(s, leaf, v);
+                       } else if constexpr (std::is_same_v<T, int>) {
+                         v = static_cast<int>(s.get<int64_t>(leaf, v));
+                       } else {
+                         v = s.get<T>(leaf, v);
+                       }
+                       if constexpr (std::is_arithmetic_v<T>) {
+                         if (range.ok && !range.ok(static_cast<double>(v))) {
+                           throw ConfigError(s.where(leaf) + " " + range.message);
+                         }
+                       }
+                     }});
   }
-  o.use_random_erasing = enabled_section(p, "random_erasing", o.use_random_erasing);
-  if (o.use_random_erasing && p.has("random_erasing") && p.node("random_erasing").IsMap()) {
-    auto re = p.section("random_erasing");
-    o.random_erasing.probability = re.get<double>("probability", o.random_erasing.probability);
-    o.random_erasing.min_area = re.get<double>("min_area", o.random_erasing.min_area);
-    o.random_erasing.max_area = re.get<double>("max_area", o.random_erasing.max_area);
-    re.finish();
+  // A member that takes one of an enumeration's names (choices.h).
+  template <typename E>
+  void choice(const std::string& path, std::function<E&(ExperimentConfig&)> ref, const std::string& doc,
+              bool changes_run = true, const std::string& option = "") {
+    std::vector<std::string> names;
+    for (const auto& [name, value] : choices<E>()) names.push_back(name);
+    KeyInfo info{path, "choice", choice_name(ref(defaults_)), choice_list<E>(), names, doc, changes_run, option,
+                 [](const std::string& text) -> std::string {
+                   try {
+                     (void)parse_choice<E>(text);
+                     return "";
+                   } catch (const std::invalid_argument& e) {
+                     return e.what();
+                   }
+                 }};
+    keys_.push_back({info, [ref](Section& s, const std::string& leaf, ExperimentConfig& e) {
+                       E& v = ref(e);
+                       const auto text = s.get<std::string>(leaf, choice_name(v));
+                       try {
+                         v = parse_choice<E>(text);
+                       } catch (const std::invalid_argument& err) {
+                         throw ConfigError(s.where(leaf) + " " + err.what());
+                       }
+                     }});
   }
+  // Anything else: its own reader and its reference entry spelt out.
+  void custom(KeyInfo info, Reader read) { keys_.push_back({std::move(info), std::move(read)}); }
+
+  std::vector<Key> take() { return std::move(keys_); }
+
+ private:
+  ExperimentConfig defaults_;
+  std::vector<Key> keys_;
+};
+
+// `root_key` (data.train.root, data.val.root) names the dataset's section too.
+void add_dataset_keys(Table& t, const std::string& root_key, DatasetConfig& (*dataset)(ExperimentConfig&)) {
+  const std::string prefix = root_key.substr(0, root_key.rfind('.'));
+  t.add<std::string>(root_key, [dataset](ExperimentConfig& e) -> std::string& { return dataset(e).root; },
+                     "a folder (ImageFolder, or an ImageNet root with `split`) or an annotation file");
+  t.add<std::string>(prefix + ".split", [dataset](ExperimentConfig& e) -> std::string& { return dataset(e).split; },
+                     "the ImageNet split below `root` (train, val)");
+  t.add<std::string>(prefix + ".data_prefix",
+                     [dataset](ExperimentConfig& e) -> std::string& { return dataset(e).data_prefix; },
+                     "prefix of an annotation file's relative paths (default: the file's folder)");
+  t.add<std::string>(prefix + ".class_names",
+                     [dataset](ExperimentConfig& e) -> std::string& { return dataset(e).class_names; },
+                     "a text file of class names, one per line");
+}
+
+void add_model_keys(Table& t) {
+  t.custom({"model.arch", "zoo name or map", "tiny", "", {},
+            "a zoo arch (tiny, tiny-gf, small, ..., large-gf384) or {name, base_dim, depths, orders, mixers: [dw7, "
+            "gf14x8, ...], image_size}",
+            true, ""},
+           [](Section& s, const std::string&, ExperimentConfig& e) { e.model.arch = parse_arch(s); });
+  t.add<int64_t>(keys::kNumClasses, [](ExperimentConfig& e) -> int64_t& { return e.model.num_classes; },
+                 "classifier outputs", positive());
+  t.add<double>("model.drop_path_rate", [](ExperimentConfig& e) -> double& { return e.model.drop_path_rate; },
+                "stochastic depth, rising linearly to this over the blocks", unit());
+  t.add<double>("model.layer_scale_init_value",
+                [](ExperimentConfig& e) -> double& { return e.model.layer_scale_init_value; },
+                "initial LayerScale gamma (0: no LayerScale)", non_negative());
+  t.choice<models::InitScheme>("model.init", [](ExperimentConfig& e) -> models::InitScheme& { return e.model.init; },
+                               "official: trunc-normal(0.02) on convolutions and linears; mmpretrain: on linears "
+                               "only");
+}
+
+void add_train_data_keys(Table& t) {
+  add_dataset_keys(t, keys::kTrainRoot, [](ExperimentConfig& e) -> DatasetConfig& { return e.train.dataset; });
+  t.add<int64_t>(keys::kTrainBatchSize, [](ExperimentConfig& e) -> int64_t& { return e.train.batch_size; },
+                 "the micro-batch: images per device and forward pass", positive());
+  t.add<int64_t>(keys::kExpectedSize, [](ExperimentConfig& e) -> int64_t& { return e.train.expected_size; },
+                 "images in the dataset as the recipe expects it, for --dry-run's step counts (0: unknown)",
+                 non_negative());
+  t.add<int>("data.train.workers", [](ExperimentConfig& e) -> int& { return e.train.workers; },
+             "loader threads per rank", positive(), false);
+  t.add<int>("data.train.prefetch", [](ExperimentConfig& e) -> int& { return e.train.prefetch; },
+             "batches prepared ahead", non_negative(), false);
+  using Pipeline = data::TrainPipelineOptions;
+  const auto pipe = [](ExperimentConfig& e) -> Pipeline& { return e.train.pipeline; };
+  t.add<int>("data.train.pipeline.size", [pipe](ExperimentConfig& e) -> int& { return pipe(e).size; },
+             "output side of RandomResizedCrop", positive());
+  t.add<std::pair<double, double>>(
+      "data.train.pipeline.crop_scale",
+      [pipe](ExperimentConfig& e) -> std::pair<double, double>& { return pipe(e).crop.scale; },
+      "RandomResizedCrop's area fraction range");
+  t.add<std::pair<double, double>>(
+      "data.train.pipeline.crop_ratio",
+      [pipe](ExperimentConfig& e) -> std::pair<double, double>& { return pipe(e).crop.ratio; },
+      "RandomResizedCrop's aspect ratio range (w/h, sampled log-uniformly)");
+  t.add<double>("data.train.pipeline.flip", [pipe](ExperimentConfig& e) -> double& { return pipe(e).flip_probability; },
+                "probability of a horizontal flip", unit());
+  t.add<bool>("data.train.pipeline.dct_scaling", [pipe](ExperimentConfig& e) -> bool& { return pipe(e).dct_scaling; },
+              "decode JPEGs reduced by 2, 4 or 8 when the crop stays at least the output size");
+  t.custom({"data.train.pipeline.rand_augment", "bool or map", "true", "", {},
+            "RandAugment (rand-m9-mstd0.5-inc1): false switches it off, a map sets the keys below", true, ""},
+           [pipe](Section& s, const std::string& leaf, ExperimentConfig& e) {
+             pipe(e).use_rand_augment = read_toggle(s, leaf, pipe(e).use_rand_augment);
+           });
+  t.add<int>("data.train.pipeline.rand_augment.num_ops",
+             [pipe](ExperimentConfig& e) -> int& { return pipe(e).rand_augment.num_ops; }, "operations per image",
+             non_negative());
+  t.add<double>("data.train.pipeline.rand_augment.magnitude",
+                [pipe](ExperimentConfig& e) -> double& { return pipe(e).rand_augment.magnitude; },
+                "magnitude (of 10)", non_negative());
+  t.add<double>("data.train.pipeline.rand_augment.magnitude_std",
+                [pipe](ExperimentConfig& e) -> double& { return pipe(e).rand_augment.magnitude_std; },
+                "standard deviation of the magnitude, drawn per operation", non_negative());
+  t.add<double>("data.train.pipeline.rand_augment.probability",
+                [pipe](ExperimentConfig& e) -> double& { return pipe(e).rand_augment.probability; },
+                "probability of applying each chosen operation", unit());
+  t.custom({"data.train.pipeline.random_erasing", "bool or map", "true", "", {},
+            "RandomErasing (timm's, per-pixel normal fill): false switches it off, a map sets the keys below", true,
+            ""},
+           [pipe](Section& s, const std::string& leaf, ExperimentConfig& e) {
+             pipe(e).use_random_erasing = read_toggle(s, leaf, pipe(e).use_random_erasing);
+           });
+  t.add<double>("data.train.pipeline.random_erasing.probability",
+                [pipe](ExperimentConfig& e) -> double& { return pipe(e).random_erasing.probability; },
+                "probability of erasing a box", unit());
+  t.add<double>("data.train.pipeline.random_erasing.min_area",
+                [pipe](ExperimentConfig& e) -> double& { return pipe(e).random_erasing.min_area; },
+                "smallest box, as a fraction of the image", unit());
+  t.add<double>("data.train.pipeline.random_erasing.max_area",
+                [pipe](ExperimentConfig& e) -> double& { return pipe(e).random_erasing.max_area; },
+                "largest box, as a fraction of the image", unit());
+  const auto mix = [](ExperimentConfig& e) -> data::MixupOptions& { return e.train.mixup; };
+  t.add<double>("data.train.mixup.mixup_alpha", [mix](ExperimentConfig& e) -> double& { return mix(e).mixup_alpha; },
+                "Mixup's Beta(alpha, alpha) (0: no Mixup)", non_negative());
+  t.add<double>("data.train.mixup.cutmix_alpha", [mix](ExperimentConfig& e) -> double& { return mix(e).cutmix_alpha; },
+                "CutMix's Beta(alpha, alpha) (0: no CutMix)", non_negative());
+  t.add<double>("data.train.mixup.probability", [mix](ExperimentConfig& e) -> double& { return mix(e).probability; },
+                "probability of mixing a batch at all", unit());
+  t.add<double>("data.train.mixup.switch_probability",
+                [mix](ExperimentConfig& e) -> double& { return mix(e).switch_probability; },
+                "probability of CutMix rather than Mixup when both are on", unit());
+  t.add<double>("data.train.mixup.label_smoothing",
+                [mix](ExperimentConfig& e) -> double& { return mix(e).label_smoothing; },
+                "label smoothing of the (soft) targets", unit());
+}
+
+void add_val_data_keys(Table& t) {
+  add_dataset_keys(t, keys::kValRoot, [](ExperimentConfig& e) -> DatasetConfig& { return e.val.dataset; });
+  t.add<int64_t>("data.val.batch_size", [](ExperimentConfig& e) -> int64_t& { return e.val.batch_size; },
+                 "images per validation forward pass", positive(), false);
+  t.add<int>("data.val.workers", [](ExperimentConfig& e) -> int& { return e.val.workers; }, "loader threads per rank",
+             positive(), false);
+  // The crop decides the other two's defaults, so it is read first.
+  t.custom({"data.val.pipeline.crop", "int", "224", "> 0", {}, "the input side", true, ""},
+           [](Section& s, const std::string& leaf, ExperimentConfig& e) {
+             const int64_t crop = s.get<int64_t>(leaf, e.val.pipeline.crop);
+             if (crop < 1) throw ConfigError(s.where(leaf) + " must be positive");
+             e.val.pipeline = data::eval_options_for_size(static_cast<int>(crop));
+           });
+  t.custom({"data.val.pipeline.resize", "int", "int(crop / 0.875)", "> 0", {},
+            "short edge before the centre crop", true, ""},
+           [](Section& s, const std::string& leaf, ExperimentConfig& e) {
+             const int64_t resize = s.get<int64_t>(leaf, e.val.pipeline.resize);
+             if (resize < 1) throw ConfigError(s.where(leaf) + " must be positive");
+             e.val.pipeline.resize = static_cast<int>(resize);
+           });
+  t.custom({"data.val.pipeline.square_resize", "bool", "crop >= 384", "", {},
+            "resize straight to crop x crop without a centre crop (the official protocol at 384)", true, ""},
+           [](Section& s, const std::string& leaf, ExperimentConfig& e) {
+             e.val.pipeline.square_resize = s.get<bool>(leaf, e.val.pipeline.square_resize);
+           });
+}
+
+void add_optim_keys(Table& t) {
+  t.add<double>(keys::kLr, [](ExperimentConfig& e) -> double& { return e.optim.lr; },
+                "peak learning rate, for the total batch `base_batch_size`", positive());
+  t.add<int64_t>(keys::kTotalBatch, [](ExperimentConfig& e) -> int64_t& { return e.optim.total_batch; },
+                 "images per optimizer step over all devices (the published total batch); accumulation is derived "
+                 "from it (0: one micro-batch per device and step)",
+                 non_negative());
+  t.add<int64_t>(keys::kBaseBatchSize, [](ExperimentConfig& e) -> int64_t& { return e.optim.base_batch_size; },
+                 "the total batch `lr` is meant for; another total batch scales it linearly (0: `lr` as given)",
+                 non_negative());
+  t.custom({"optim.accumulation", "(derived)", "", "", {},
+            "not a key: accumulation = total_batch / (batch_size x world size)", true, ""},
+           [](Section& s, const std::string& leaf, ExperimentConfig&) {
+             if (s.has(leaf)) {
+               throw ConfigError(s.where(leaf) + ": " + s.path_of(leaf) +
+                                 " is derived, not set: give the images per optimizer step over all devices as " +
+                                 keys::kTotalBatch + ", and the per-device micro-batch as " + keys::kTrainBatchSize);
+             }
+             (void)s.node(leaf);
+           });
+  t.add<double>("optim.weight_decay", [](ExperimentConfig& e) -> double& { return e.optim.weight_decay; },
+                "AdamW's decoupled weight decay (none on biases and 1-D parameters)", non_negative());
+  t.add<std::pair<double, double>>("optim.betas",
+                                   [](ExperimentConfig& e) -> std::pair<double, double>& { return e.optim.betas; },
+                                   "AdamW's betas");
+  t.add<double>("optim.eps", [](ExperimentConfig& e) -> double& { return e.optim.eps; }, "AdamW's epsilon",
+                positive());
+  t.add<double>("optim.layer_decay", [](ExperimentConfig& e) -> double& { return e.optim.layer_decay; },
+                "layer-wise LR decay over the official 14 groups (1: none)", positive());
+  t.add<double>("optim.clip_grad", [](ExperimentConfig& e) -> double& { return e.optim.clip_grad; },
+                "clip the gradients' total L2 norm to this once per optimizer step (0: no clipping)", non_negative());
+}
+
+void add_schedule_keys(Table& t) {
+  t.add<int64_t>("schedule.epochs", [](ExperimentConfig& e) -> int64_t& { return e.schedule.epochs; },
+                 "training epochs", positive());
+  t.add<double>("schedule.warmup_epochs", [](ExperimentConfig& e) -> double& { return e.schedule.warmup_epochs; },
+                "linear warmup length, between 0 and `epochs`");
+  t.add<double>("schedule.warmup_start_factor",
+                [](ExperimentConfig& e) -> double& { return e.schedule.warmup_start_factor; },
+                "the warmup starts at lr x this (0: from zero, as the official code)", unit());
+  t.add<double>("schedule.min_lr", [](ExperimentConfig& e) -> double& { return e.schedule.min_lr; },
+                "the cosine's floor", non_negative());
+  t.add<bool>("schedule.by_epoch", [](ExperimentConfig& e) -> bool& { return e.schedule.by_epoch; },
+              "step the cosine once per epoch (mmpretrain) instead of every optimizer step (official)");
+}
+
+void add_ema_keys(Table& t) {
+  t.add<bool>("ema.enabled", [](ExperimentConfig& e) -> bool& { return e.ema.enabled; },
+              "keep an exponential moving average of the weights");
+  t.add<double>("ema.decay", [](ExperimentConfig& e) -> double& { return e.ema.decay; },
+                "ema = decay x ema + (1 - decay) x weights (timm's ModelEma)", open_unit());
+  t.custom({"ema.momentum", "float", "(unset)", "in (0, 1)", {}, "mmengine's spelling: decay = 1 - momentum", true, ""},
+           [](Section& s, const std::string& leaf, ExperimentConfig& e) {
+             if (s.has(leaf)) e.ema.decay = 1.0 - s.get<double>(leaf, 0.0);
+             (void)s.node(leaf);
+             if (!(e.ema.decay > 0 && e.ema.decay < 1)) throw ConfigError(s.where("decay") + " must lie in (0, 1)");
+           });
+  t.add<int64_t>("ema.interval", [](ExperimentConfig& e) -> int64_t& { return e.ema.interval; },
+                 "optimizer steps between updates", positive());
+  t.add<bool>("ema.evaluate", [](ExperimentConfig& e) -> bool& { return e.ema.evaluate; },
+              "validate, and pick best.pth, on the EMA weights");
+}
+
+void add_runtime_keys(Table& t) {
+  t.add<uint64_t>("runtime.seed", [](ExperimentConfig& e) -> uint64_t& { return e.runtime.seed; },
+                  "seed of initialisation, sampling and augmentation");
+  t.custom({keys::kRuntimeDevice, "string", "cpu", "cpu or cuda[:N]", {}, "where the run computes", false, "--device"},
+           [](Section& s, const std::string& leaf, ExperimentConfig& e) {
+             e.runtime.device = s.get<std::string>(leaf, e.runtime.device);
+             if (e.runtime.device != "cpu" && e.runtime.device.rfind("cuda", 0) != 0) {
+               throw ConfigError(s.where(leaf) + " must be cpu or cuda[:N], got '" + e.runtime.device + "'");
+             }
+           });
+  t.add<int>("runtime.threads", [](ExperimentConfig& e) -> int& { return e.runtime.threads; },
+             "intra-op threads (0: the node's cores shared by its ranks)", non_negative(), false, "--threads");
+  t.choice<AmpSetting>("runtime.amp", [](ExperimentConfig& e) -> AmpSetting& { return e.runtime.amp; },
+                       "mixed precision: auto is bf16 autocast on GPUs with bf16 (compute capability 8.0+), else "
+                       "off; fp16 is CUDA only, with the dynamic loss scaler",
+                       true, "--amp");
+  t.choice<ChannelsLast>("runtime.channels_last",
+                         [](ExperimentConfig& e) -> ChannelsLast& { return e.runtime.channels_last; },
+                         "channels-last activations and convolution weights (auto: on CUDA)");
+  t.add<bool>("runtime.tf32", [](ExperimentConfig& e) -> bool& { return e.runtime.tf32; },
+              "CUDA float32 matrix products and convolutions may use TF32");
+  t.add<bool>("runtime.cudnn_benchmark", [](ExperimentConfig& e) -> bool& { return e.runtime.cudnn_benchmark; },
+              "cuDNN times its algorithms per input shape and keeps the fastest");
+  t.add<bool>("runtime.activation_checkpointing",
+              [](ExperimentConfig& e) -> bool& { return e.runtime.activation_checkpointing; },
+              "keep only each block's input and recompute the block in the backward pass: far less activation "
+              "memory for the large models at 384, about a third more compute");
+  t.choice<ops::kernels::FusedMode>(
+      "runtime.fused_kernels", [](ExperimentConfig& e) -> ops::kernels::FusedMode& { return e.runtime.fused_kernels; },
+      "the fused gnConv kernels: auto on CUDA when built (docs/cuda.md); always runs their CPU twin too (slow, for "
+      "checking)");
+  t.add<int64_t>("runtime.log_interval", [](ExperimentConfig& e) -> int64_t& { return e.runtime.log_interval; },
+                 "micro-batches between log lines", positive(), false);
+  t.add<int64_t>("runtime.val_interval", [](ExperimentConfig& e) -> int64_t& { return e.runtime.val_interval; },
+                 "epochs between validations (0: never)", non_negative(), false);
+  t.add<int64_t>("runtime.checkpoint_interval",
+                 [](ExperimentConfig& e) -> int64_t& { return e.runtime.checkpoint_interval; },
+                 "epochs between epoch_N.pth checkpoints", positive(), false);
+  t.add<int64_t>("runtime.checkpoint_every_iters",
+                 [](ExperimentConfig& e) -> int64_t& { return e.runtime.checkpoint_every_iters; },
+                 "also save last.pth every this many micro-batches (0: at epoch ends only)", non_negative(), false);
+  t.add<int64_t>("runtime.keep_checkpoints", [](ExperimentConfig& e) -> int64_t& { return e.runtime.keep_checkpoints; },
+                 "epoch checkpoints kept, besides last.pth and best.pth", positive(), false);
+  t.add<int64_t>("runtime.max_nonfinite_steps",
+                 [](ExperimentConfig& e) -> int64_t& { return e.runtime.max_nonfinite_steps; },
+                 "consecutive skipped (non-finite) steps before the run stops", positive(), false);
+  t.add<std::string>(keys::kLoadFrom, [](ExperimentConfig& e) -> std::string& { return e.runtime.load_from; },
+                     "start from these weights (any checkpoint hornet reads)", {}, false);
+  t.add<bool>("runtime.load_from_ema", [](ExperimentConfig& e) -> bool& { return e.runtime.load_from_ema; },
+              "take load_from's EMA weights", {}, false);
+  t.add<bool>(keys::kLoadStrict, [](ExperimentConfig& e) -> bool& { return e.runtime.load_strict; },
+              "load_from must fill the whole backbone; false fine-tunes from whatever fits");
+  t.add<std::string>("runtime.class_map", [](ExperimentConfig& e) -> std::string& { return e.runtime.class_map; },
+                     "for load_from: slice its head through this class index file (22k -> 1k)", {}, false);
+}
+
+void add_distributed_keys(Table& t) {
+  t.choice<distributed::Backend>(
+      "distributed.backend", [](ExperimentConfig& e) -> distributed::Backend& { return e.distributed.backend; },
+      "the collectives' engine (auto: NCCL on CUDA, Gloo on the CPU)", false);
+  t.add<double>("distributed.bucket_mb", [](ExperimentConfig& e) -> double& { return e.distributed.bucket_mb; },
+                "gradients are all-reduced in buckets of about this many MiB (DDP's default)", positive(), false);
+  t.add<double>(keys::kTimeout, [](ExperimentConfig& e) -> double& { return e.distributed.timeout; },
+                "seconds a rendezvous or collective waits for the other ranks before the run stops naming the "
+                "missing rank",
+                positive(), false);
+}
+
+const std::vector<Key>& key_table() {
+  static const std::vector<Key> table = [] {
+    Table t;
+    add_model_keys(t);
+    add_train_data_keys(t);
+    add_val_data_keys(t);
+    add_optim_keys(t);
+    add_schedule_keys(t);
+    add_ema_keys(t);
+    add_runtime_keys(t);
+    add_distributed_keys(t);
+    return t.take();
+  }();
+  return table;
+}
+
+// The sections of one config, each opened once so that finish() knows every
+// key read in it.
+class Sections {
+ public:
+  explicit Sections(const Config& config) : config_(config) {
+    open_.emplace("", std::make_unique<Section>(config, config.root(), ""));
+  }
+  Section& at(const std::string& path) {
+    const auto it = open_.find(path);
+    if (it != open_.end()) return *it->second;
+    const auto dot = path.rfind('.');
+    Section& parent = at(dot == std::string::npos ? "" : path.substr(0, dot));
+    const std::string leaf = dot == std::string::npos ? path : path.substr(dot + 1);
+    // A switch given as a scalar (rand_augment: false) has no keys below it.
+    const YAML::Node node = parent.node(leaf);
+    auto child = node && node.IsScalar() ? std::make_unique<Section>(config_, YAML::Node(YAML::NodeType::Map), path)
+                                         : std::make_unique<Section>(parent.section(leaf));
+    order_.push_back(path);
+    return *open_.emplace(path, std::move(child)).first->second;
+  }
+  // Deepest first: an unknown key is reported where it is.
+  void finish() {
+    for (auto it = order_.rbegin(); it != order_.rend(); ++it) open_.at(*it)->finish();
+    open_.at("")->finish();
+  }
+
+ private:
+  const Config& config_;
+  std::map<std::string, std::unique_ptr<Section>> open_;
+  std::vector<std::string> order_;
+};
+
+std::string section_of(const std::string& path) {
+  const auto dot = path.rfind('.');
+  return dot == std::string::npos ? "" : path.substr(0, dot);
 }
 
 }  // namespace
 
 ExperimentConfig parse_experiment(const Config& config) {
   ExperimentConfig e;
-  Section root(config, config.root(), "");
-
-  auto model = root.section("model");
-  e.model.arch = parse_arch(model);
-  e.model.num_classes = model.get<int64_t>("num_classes", e.model.num_classes);
-  e.model.drop_path_rate = model.get<double>("drop_path_rate", e.model.drop_path_rate);
-  e.model.layer_scale_init_value = model.get<double>("layer_scale_init_value", e.model.layer_scale_init_value);
-  const auto init = model.get<std::string>("init", "official");
-  if (init != "official" && init != "mmpretrain") {
-    throw ConfigError(config.origin("model.init") + ": config key 'model.init' must be official or mmpretrain, got '" +
-                      init + "'");
+  Sections sections(config);
+  for (const auto& key : key_table()) {
+    const std::string& path = key.info.path;
+    key.read(sections.at(section_of(path)), path.substr(path.rfind('.') + 1), e);
   }
-  e.model.init = init == "official" ? models::InitScheme::kOfficial : models::InitScheme::kMmpretrain;
-  model.finish();
-
-  auto data = root.section("data");
-  {
-    auto train = data.section("train");
-    e.train.dataset = parse_dataset(train);
-    e.train.batch_size = train.get<int64_t>("batch_size", e.train.batch_size);
-    e.train.expected_size = train.get<int64_t>("expected_size", e.train.expected_size);
-    e.train.workers = static_cast<int>(train.get<int64_t>("workers", e.train.workers));
-    e.train.prefetch = static_cast<int>(train.get<int64_t>("prefetch", e.train.prefetch));
-    auto pipeline = train.section("pipeline");
-    parse_train_pipeline(pipeline, e.train.pipeline);
-    pipeline.finish();
-    auto mixup = train.section("mixup");
-    e.train.mixup.mixup_alpha = mixup.get<double>("mixup_alpha", e.train.mixup.mixup_alpha);
-    e.train.mixup.cutmix_alpha = mixup.get<double>("cutmix_alpha", e.train.mixup.cutmix_alpha);
-    e.train.mixup.probability = mixup.get<double>("probability", e.train.mixup.probability);
-    e.train.mixup.switch_probability = mixup.get<double>("switch_probability", e.train.mixup.switch_probability);
-    e.train.mixup.label_smoothing = mixup.get<double>("label_smoothing", e.train.mixup.label_smoothing);
-    mixup.finish();
-    train.finish();
-
-    auto val = data.section("val");
-    e.val.dataset = parse_dataset(val);
-    e.val.batch_size = val.get<int64_t>("batch_size", e.val.batch_size);
-    e.val.workers = static_cast<int>(val.get<int64_t>("workers", e.val.workers));
-    auto vp = val.section("pipeline");
-    const int crop = static_cast<int>(vp.get<int64_t>("crop", 224));
-    e.val.pipeline = data::eval_options_for_size(crop);
-    e.val.pipeline.resize = static_cast<int>(vp.get<int64_t>("resize", e.val.pipeline.resize));
-    e.val.pipeline.square_resize = vp.get<bool>("square_resize", e.val.pipeline.square_resize);
-    vp.finish();
-    val.finish();
-  }
-  data.finish();
-
-  auto optim = root.section("optim");
-  e.optim.lr = optim.get<double>("lr", e.optim.lr);
-  e.optim.weight_decay = optim.get<double>("weight_decay", e.optim.weight_decay);
-  const auto betas = optim.get<std::vector<double>>("betas", {e.optim.betas[0], e.optim.betas[1]});
-  if (betas.size() != 2) throw ConfigError(config.origin("optim.betas") + ": optim.betas must hold two numbers");
-  e.optim.betas = {betas[0], betas[1]};
-  e.optim.eps = optim.get<double>("eps", e.optim.eps);
-  e.optim.layer_decay = optim.get<double>("layer_decay", e.optim.layer_decay);
-  e.optim.clip_grad = optim.get<double>("clip_grad", e.optim.clip_grad);
-  if (optim.has("accumulation")) {
-    throw ConfigError(config.origin("optim.accumulation") +
-                      ": optim.accumulation is derived, not set: give the images per optimizer step over all devices "
-                      "as optim.total_batch, and the per-device micro-batch as data.train.batch_size");
-  }
-  e.optim.total_batch = optim.get<int64_t>("total_batch", e.optim.total_batch);
-  e.optim.base_batch_size = optim.get<int64_t>("base_batch_size", e.optim.base_batch_size);
-  optim.finish();
-
-  auto schedule = root.section("schedule");
-  e.schedule.epochs = schedule.get<int64_t>("epochs", e.schedule.epochs);
-  e.schedule.warmup_epochs = schedule.get<double>("warmup_epochs", e.schedule.warmup_epochs);
-  e.schedule.warmup_start_factor = schedule.get<double>("warmup_start_factor", e.schedule.warmup_start_factor);
-  e.schedule.min_lr = schedule.get<double>("min_lr", e.schedule.min_lr);
-  e.schedule.by_epoch = schedule.get<bool>("by_epoch", e.schedule.by_epoch);
-  schedule.finish();
-
-  auto ema = root.section("ema");
-  e.ema.enabled = ema.get<bool>("enabled", e.ema.enabled);
-  e.ema.decay = ema.get<double>("decay", e.ema.decay);
-  if (ema.has("momentum")) e.ema.decay = 1.0 - ema.get<double>("momentum", 0.0);
-  (void)ema.node("momentum");
-  e.ema.interval = ema.get<int64_t>("interval", e.ema.interval);
-  e.ema.evaluate = ema.get<bool>("evaluate", e.ema.evaluate);
-  ema.finish();
-
-  auto rt = root.section("runtime");
-  e.runtime.seed = rt.get<uint64_t>("seed", e.runtime.seed);
-  e.runtime.device = rt.get<std::string>("device", e.runtime.device);
-  e.runtime.threads = static_cast<int>(rt.get<int64_t>("threads", e.runtime.threads));
-  e.runtime.amp = rt.get<std::string>("amp", e.runtime.amp);
-  e.runtime.channels_last = rt.get<std::string>("channels_last", e.runtime.channels_last);
-  e.runtime.tf32 = rt.get<bool>("tf32", e.runtime.tf32);
-  e.runtime.cudnn_benchmark = rt.get<bool>("cudnn_benchmark", e.runtime.cudnn_benchmark);
-  e.runtime.activation_checkpointing = rt.get<bool>("activation_checkpointing", e.runtime.activation_checkpointing);
-  e.runtime.fused_kernels = rt.get<std::string>("fused_kernels", e.runtime.fused_kernels);
-  e.runtime.log_interval = rt.get<int64_t>("log_interval", e.runtime.log_interval);
-  e.runtime.val_interval = rt.get<int64_t>("val_interval", e.runtime.val_interval);
-  e.runtime.checkpoint_interval = rt.get<int64_t>("checkpoint_interval", e.runtime.checkpoint_interval);
-  e.runtime.checkpoint_every_iters = rt.get<int64_t>("checkpoint_every_iters", e.runtime.checkpoint_every_iters);
-  e.runtime.keep_checkpoints = rt.get<int64_t>("keep_checkpoints", e.runtime.keep_checkpoints);
-  e.runtime.max_nonfinite_steps = rt.get<int64_t>("max_nonfinite_steps", e.runtime.max_nonfinite_steps);
-  e.runtime.load_from = rt.get<std::string>("load_from", e.runtime.load_from);
-  e.runtime.load_from_ema = rt.get<bool>("load_from_ema", e.runtime.load_from_ema);
-  e.runtime.load_strict = rt.get<bool>("load_strict", e.runtime.load_strict);
-  e.runtime.class_map = rt.get<std::string>("class_map", e.runtime.class_map);
-  rt.finish();
-
-  auto dist = root.section("distributed");
-  e.distributed.backend = dist.get<std::string>("backend", e.distributed.backend);
-  e.distributed.bucket_mb = dist.get<double>("bucket_mb", e.distributed.bucket_mb);
-  e.distributed.timeout = dist.get<double>("timeout", e.distributed.timeout);
-  dist.finish();
-  root.finish();
-
-  // Values that no key check can catch.
-  const auto bad = [&](const std::string& key, const std::string& what) {
-    throw ConfigError(config.origin(key) + ": config key '" + key + "' " + what);
-  };
-  if (e.model.num_classes < 1) bad("model.num_classes", "must be positive");
-  if (e.train.batch_size < 1) bad("data.train.batch_size", "must be positive");
-  if (e.val.batch_size < 1) bad("data.val.batch_size", "must be positive");
-  if (e.train.workers < 1) bad("data.train.workers", "must be positive");
-  if (e.optim.lr <= 0) bad("optim.lr", "must be positive");
-  if (e.optim.total_batch < 0) bad("optim.total_batch", "must not be negative");
-  if (e.optim.base_batch_size < 0) bad("optim.base_batch_size", "must not be negative");
-  if (e.train.expected_size < 0) bad("data.train.expected_size", "must not be negative");
-  if (e.distributed.backend != "auto" && e.distributed.backend != "gloo" && e.distributed.backend != "nccl") {
-    bad("distributed.backend", "must be auto, gloo or nccl, got '" + e.distributed.backend + "'");
-  }
-  if (!(e.distributed.bucket_mb > 0)) bad("distributed.bucket_mb", "must be positive");
-  if (!(e.distributed.timeout > 0)) bad("distributed.timeout", "must be positive (seconds)");
-  if (e.schedule.epochs < 1) bad("schedule.epochs", "must be positive");
+  sections.finish();
+  // The one rule between two keys: name both values and where each was set.
   if (e.schedule.warmup_epochs < 0 || e.schedule.warmup_epochs > e.schedule.epochs) {
-    // Two values from possibly two places: name both.
     std::ostringstream what;
-    what << "is " << e.schedule.warmup_epochs << ", but must lie between 0 and schedule.epochs, which is "
-         << e.schedule.epochs << " (from " << config.origin("schedule.epochs") << ")";
-    bad("schedule.warmup_epochs", what.str());
-  }
-  if (!(e.ema.decay > 0 && e.ema.decay < 1)) bad("ema.decay", "must lie in (0, 1)");
-  if (e.runtime.amp != "auto" && e.runtime.amp != "off" && e.runtime.amp != "bf16" && e.runtime.amp != "fp16") {
-    bad("runtime.amp", "must be auto, off, bf16 or fp16, got '" + e.runtime.amp + "'");
-  }
-  if (e.runtime.channels_last != "auto" && e.runtime.channels_last != "true" && e.runtime.channels_last != "false") {
-    bad("runtime.channels_last", "must be auto, true or false, got '" + e.runtime.channels_last + "'");
-  }
-  if (e.runtime.fused_kernels != "auto" && e.runtime.fused_kernels != "off" && e.runtime.fused_kernels != "always") {
-    bad("runtime.fused_kernels", "must be auto, off or always, got '" + e.runtime.fused_kernels + "'");
-  }
-  if (e.runtime.device != "cpu" && e.runtime.device.rfind("cuda", 0) != 0) {
-    bad("runtime.device", "must be cpu or cuda[:N], got '" + e.runtime.device + "'");
+    what << config.origin("schedule.warmup_epochs") << ": config key 'schedule.warmup_epochs' is "
+         << e.schedule.warmup_epochs << ", but must lie between 0 and schedule.epochs, which is " << e.schedule.epochs
+         << " (from " << config.origin("schedule.epochs") << ")";
+    throw ConfigError(what.str());
   }
   return e;
+}
+
+const std::vector<KeyInfo>& experiment_keys() {
+  static const std::vector<KeyInfo> infos = [] {
+    std::vector<KeyInfo> out;
+    for (const auto& key : key_table()) out.push_back(key.info);
+    return out;
+  }();
+  return infos;
+}
+
+bool key_changes_run(const std::string& path) {
+  const KeyInfo* best = nullptr;
+  for (const auto& key : experiment_keys()) {
+    const bool covers = path == key.path || path.rfind(key.path + ".", 0) == 0;
+    if (covers && (!best || key.path.size() > best->path.size())) best = &key;
+  }
+  return !best || best->changes_run;
+}
+
+std::string config_reference_markdown() {
+  std::ostringstream md;
+  std::string section = "-";
+  for (const auto& key : experiment_keys()) {
+    // Tables per top-level section, data split into train and val.
+    const std::string top = key.path.rfind("data.", 0) == 0 ? key.path.substr(0, key.path.find('.', 5))
+                                                             : key.path.substr(0, key.path.find('.'));
+    if (top != section) {
+      section = top;
+      md << (md.tellp() > 0 ? "\n" : "") << "**`" << section << "`**\n\n"
+         << "| key | type | default | allowed | on resume | meaning |\n|---|---|---|---|---|---|\n";
+    }
+    std::string meaning = key.doc;
+    if (!key.option.empty()) meaning += " (hornet-train `" + key.option + "`)";
+    md << "| `" << key.path.substr(section.size() + 1) << "` | " << key.type << " | `" << key.default_text << "` | "
+       << key.allowed << " | " << (key.changes_run ? "fixed" : "free") << " | " << meaning << " |\n";
+  }
+  return md.str();
 }
 
 }  // namespace hornet::config

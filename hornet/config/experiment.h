@@ -1,6 +1,10 @@
 // The typed training/evaluation config, read from a resolved Config with every
 // key checked. Defaults follow the official HorNet ImageNet-1k recipe
-// (docs/training.md); configs/ holds the published recipes.
+// (docs/training.md); configs/ holds the published recipes. The struct members
+// hold the defaults; experiment.cpp holds the one table of keys (path, type,
+// allowed values, documentation, resume policy, command-line option) from
+// which parsing, checking, the resume check, --help and docs/training.md's
+// config reference all come.
 //
 //   model:    arch, num_classes, drop_path_rate, layer_scale_init_value
 //   data:     train / val datasets, batch size, workers, pipelines, mixup
@@ -11,41 +15,40 @@
 //   distributed: backend, gradient bucket size, collective timeout
 #pragma once
 
+#include "hornet/config/choices.h"
 #include "hornet/config/config.h"
 #include "hornet/data/batch_transforms.h"
 #include "hornet/data/pipeline.h"
 #include "hornet/models/arch.h"
 #include "hornet/models/hornet.h"
 
-#include <array>
+#include <utility>
+#include <functional>
 #include <string>
 
 namespace hornet::config {
+
+// The members hold the defaults; what each means, its allowed values and its
+// resume policy are in the key table (experiment.cpp; hornet-train --config-reference).
 
 struct ModelConfig {
   models::ArchSpec arch = models::arch_by_name("tiny");
   int64_t num_classes = 1000;
   double drop_path_rate = 0.0;
   double layer_scale_init_value = 1e-6;
-  /// "official" (trunc-normal convs and linears) or "mmpretrain" (linears only).
   models::InitScheme init = models::InitScheme::kOfficial;
 };
 
 struct DatasetConfig {
-  /// A folder (ImageFolder, or an ImageNet root with `split`) or an annotation file.
   std::string root;
   std::string split;
-  /// Prefix of the annotation file's relative paths (default: its folder).
   std::string data_prefix;
-  /// Optional class-names file (one per line).
   std::string class_names;
 };
 
 struct TrainDataConfig {
   DatasetConfig dataset;
-  int64_t batch_size = 64;  ///< per device and micro-batch (the recipe's micro-batch)
-  /// Images in the dataset as the recipe expects it; only `--dry-run` uses it
-  /// (to count steps without reading the data). 0: unknown.
+  int64_t batch_size = 64;
   int64_t expected_size = 0;
   int workers = 4;
   int prefetch = 2;
@@ -63,79 +66,54 @@ struct ValDataConfig {
 struct OptimConfig {
   double lr = 4e-3;
   double weight_decay = 0.05;
-  std::array<double, 2> betas{0.9, 0.999};
+  std::pair<double, double> betas{0.9, 0.999};
   double eps = 1e-8;
-  /// Layer-wise LR decay (the official 14-group assignment); 1 disables it.
   double layer_decay = 1.0;
-  /// Clip the gradients' total L2 norm to this; 0 disables clipping.
   double clip_grad = 0.0;
-  /// Images per optimizer step over all devices (the published total batch);
-  /// gradient accumulation is derived from it and the world size. 0: one
-  /// micro-batch per device and step.
   int64_t total_batch = 0;
-  /// `lr` is meant for this total batch; a different `total_batch` scales it
-  /// linearly (and says so). 0 uses `lr` as given.
   int64_t base_batch_size = 0;
 };
 
 struct ScheduleConfig {
   int64_t epochs = 300;
   double warmup_epochs = 20;
-  /// Warmup starts at lr * this factor (0: from zero, as the official code).
   double warmup_start_factor = 0.0;
   double min_lr = 1e-6;
-  /// Step the cosine once per epoch (mmpretrain) instead of every iteration (official).
   bool by_epoch = false;
 };
 
 struct EmaConfig {
   bool enabled = false;
-  /// ema = decay * ema + (1 - decay) * weights (timm); mmengine's momentum m is decay = 1 - m.
   double decay = 0.9999;
-  int64_t interval = 1;  ///< optimizer steps between updates
-  bool evaluate = true;  ///< validate (and pick `best`) on the EMA weights
+  int64_t interval = 1;
+  bool evaluate = true;
 };
 
 struct RuntimeConfig {
   uint64_t seed = 0;
   std::string device = "cpu";
-  int threads = 0;            ///< intra-op threads; 0: one per core
-  /// auto (bf16 on CUDA devices with bf16, else off), off, bf16 or fp16 (CUDA).
-  std::string amp = "auto";
-  /// Channels-last activations and convolution weights: auto (on CUDA), true, false.
-  std::string channels_last = "auto";
-  bool tf32 = true;             ///< CUDA: float32 matrix products and convolutions may use TF32
-  bool cudnn_benchmark = true;  ///< CUDA: cuDNN picks the fastest algorithm per input shape
-  /// Keep only each block's input in training and recompute the block in the
-  /// backward pass (less memory, about a third more compute).
+  int threads = 0;
+  AmpSetting amp = AmpSetting::kAuto;
+  ChannelsLast channels_last = ChannelsLast::kAuto;
+  bool tf32 = true;
+  bool cudnn_benchmark = true;
   bool activation_checkpointing = false;
-  /// The fused gnConv kernels: auto (on CUDA when built), off, or always (the
-  /// CPU twin too: slow, for checking the wiring).
-  std::string fused_kernels = "auto";
-  int64_t log_interval = 10;  ///< iterations between log lines
-  int64_t val_interval = 1;   ///< epochs between validations (0: never)
-  int64_t checkpoint_interval = 1;  ///< epochs between checkpoints
-  /// Also save `last.pth` every this many iterations (0: only at epoch ends).
+  ops::kernels::FusedMode fused_kernels = ops::kernels::FusedMode::kAuto;
+  int64_t log_interval = 10;
+  int64_t val_interval = 1;
+  int64_t checkpoint_interval = 1;
   int64_t checkpoint_every_iters = 0;
-  int64_t keep_checkpoints = 3;     ///< epoch checkpoints kept (besides last and best)
-  int64_t max_nonfinite_steps = 5;  ///< consecutive skipped steps before stopping
-  /// Start from these weights (any checkpoint format hornet reads).
+  int64_t keep_checkpoints = 3;
+  int64_t max_nonfinite_steps = 5;
   std::string load_from;
   bool load_from_ema = false;
-  /// load_from must fill the whole backbone (every tensor present, of the
-  /// model's shape); false fine-tunes from whatever fits.
   bool load_strict = true;
-  /// For load_from: slice the head through this class index file.
   std::string class_map;
 };
 
 struct DistributedConfig {
-  /// "auto" (NCCL on CUDA, Gloo on the CPU), "gloo" or "nccl".
-  std::string backend = "auto";
-  /// Gradients are all-reduced in buckets of about this many MiB (DDP's default).
+  distributed::Backend backend = distributed::Backend::kAuto;
   double bucket_mb = 25.0;
-  /// Seconds a rendezvous or collective may wait for the other ranks before
-  /// the run stops with an error naming the rank that is missing.
   double timeout = 1800.0;
 };
 
@@ -153,6 +131,47 @@ struct ExperimentConfig {
 /// Reads every section, rejecting unknown keys and wrong types with the file
 /// and key at fault.
 ExperimentConfig parse_experiment(const Config& config);
+
+/// One key of the table.
+struct KeyInfo {
+  std::string path;          ///< "optim.lr"
+  std::string type;          ///< "float", "int", "bool", "string", "choice", "[float, float]", ...
+  std::string default_text;  ///< the default, as YAML would spell it
+  std::string allowed;       ///< "> 0", "auto, off, bf16 or fp16", "" (anything of the type)
+  std::vector<std::string> choices;  ///< a choice's names
+  std::string doc;
+  bool changes_run = true;  ///< changing it on resume changes what the run computes
+  std::string option;       ///< the hornet-train option that sets it ("--amp"), or ""
+  /// What is wrong with `text` (YAML) as this key's value, "" when nothing:
+  /// the check an option applies before any config is read.
+  std::function<std::string(const std::string& text)> check;
+};
+
+/// Every key, in the order docs/training.md lists them.
+const std::vector<KeyInfo>& experiment_keys();
+
+/// Whether changing `path` (a key, or a path below one such as
+/// model.arch.depths) on resume changes the run; unknown paths do.
+bool key_changes_run(const std::string& path);
+
+/// The config reference: a Markdown table per section, generated from the key table.
+std::string config_reference_markdown();
+
+/// The keys other code names in its messages, spelt here once.
+namespace keys {
+inline constexpr const char* kRuntimeDevice = "runtime.device";
+inline constexpr const char* kLoadFrom = "runtime.load_from";
+inline constexpr const char* kLoadStrict = "runtime.load_strict";
+inline constexpr const char* kNumClasses = "model.num_classes";
+inline constexpr const char* kTrainRoot = "data.train.root";
+inline constexpr const char* kTrainBatchSize = "data.train.batch_size";
+inline constexpr const char* kExpectedSize = "data.train.expected_size";
+inline constexpr const char* kValRoot = "data.val.root";
+inline constexpr const char* kLr = "optim.lr";
+inline constexpr const char* kTotalBatch = "optim.total_batch";
+inline constexpr const char* kBaseBatchSize = "optim.base_batch_size";
+inline constexpr const char* kTimeout = "distributed.timeout";
+}  // namespace keys
 
 /// An arch given in a config: a zoo name, or a map with base_dim, depths,
 /// orders and mixers ("dw7", "gf14x8", ...); `image_size` optional.

@@ -167,7 +167,7 @@ struct ProcessGroup::Impl {
       } else if (!stopped.empty()) {
         cause = rank_list(stopped) + " stopped answering (" + (stopped.size() == 1 ? "it died or hangs)" : "they died or hang)");
       } else {
-        cause = "every rank is still running; a rank did not reach this collective within distributed.timeout (" +
+        cause = "every rank is still running; a rank did not reach this collective within " + options.timeout_setting + " (" +
                 std::to_string(options.timeout.count() / 1000) + " s), or the ranks run different code";
       }
     } catch (const std::exception&) {
@@ -207,7 +207,8 @@ ProcessGroup::ProcessGroup(const LaunchEnvironment& env, const GroupOptions& opt
   Impl& s = *impl_;
   s.env = env;
   s.options = options;
-  s.backend = options.backend == "auto" ? (options.cuda ? "nccl" : "gloo") : options.backend;
+  const bool nccl = options.backend == Backend::kNccl || (options.backend == Backend::kAuto && options.cuda);
+  s.backend = nccl ? "nccl" : "gloo";
   if (env.master_addr.empty()) throw DistributedError("process group: no rendezvous address (MASTER_ADDR)");
   const std::string seconds = std::to_string(options.timeout.count() / 1000) + " s";
   try {
@@ -238,16 +239,14 @@ ProcessGroup::ProcessGroup(const LaunchEnvironment& env, const GroupOptions& opt
       }
       o->threads = 2;
       s.group = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, env.rank, env.world_size, o);
-    } else if (s.backend == "nccl") {
+    } else {
 #ifdef HORNET_WITH_CUDA
       auto o = c10d::ProcessGroupNCCL::Options::create();
       o->timeout = options.timeout;
       s.group = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, env.rank, env.world_size, o);
 #else
-      throw std::invalid_argument("the NCCL backend needs a CUDA build of hornet; use distributed.backend: gloo");
+      throw std::invalid_argument("the NCCL backend needs a CUDA build of hornet; choose the Gloo backend");
 #endif
-    } else {
-      throw std::invalid_argument("unknown backend '" + s.backend + "' (gloo or nccl)");
     }
     return 0;
   });

@@ -26,11 +26,15 @@ class DistributedError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The collectives' engine: Gloo, NCCL, or auto (NCCL when the group is on CUDA, else Gloo).
+enum class Backend { kAuto, kGloo, kNccl };
+
 struct GroupOptions {
-  /// "gloo", "nccl", or "auto" (NCCL when `cuda`, else Gloo).
-  std::string backend = "auto";
+  Backend backend = Backend::kAuto;
   bool cuda = false;
   std::chrono::milliseconds timeout{std::chrono::minutes(30)};
+  /// What the timeout is called where the user sets it, for the message of a collective that waits too long.
+  std::string timeout_setting = "the collective timeout";
 };
 
 /// A collective in flight.

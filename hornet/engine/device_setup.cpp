@@ -9,19 +9,18 @@
 
 namespace hornet::engine {
 
-AmpMode resolve_amp(const std::string& text, const torch::Device& device) {
-  if (text == "off") return AmpMode::kOff;
-  if (text == "bf16") return AmpMode::kBf16;
-  if (text == "fp16") {
-    if (!device.is_cuda()) throw std::invalid_argument("fp16 autocast needs a CUDA device (use bf16 on the CPU)");
-    return AmpMode::kFp16;
+AmpMode resolve_amp(config::AmpSetting setting, const torch::Device& device) {
+  switch (setting) {
+    case config::AmpSetting::kOff: return AmpMode::kOff;
+    case config::AmpSetting::kBf16: return AmpMode::kBf16;
+    case config::AmpSetting::kFp16:
+      if (!device.is_cuda()) throw std::invalid_argument("fp16 autocast needs a CUDA device (use bf16 on the CPU)");
+      return AmpMode::kFp16;
+    case config::AmpSetting::kAuto: break;
   }
-  if (text == "auto") {
-    // The CPU's bf16 is emulated in most kernels and slower than float32.
-    if (!device.is_cuda()) return AmpMode::kOff;
-    return cuda_supports_bf16(device.has_index() ? device.index() : 0) ? AmpMode::kBf16 : AmpMode::kOff;
-  }
-  throw std::invalid_argument("amp must be auto, off, bf16 or fp16, got '" + text + "'");
+  // The CPU's bf16 is emulated in most kernels and slower than float32.
+  if (!device.is_cuda()) return AmpMode::kOff;
+  return cuda_supports_bf16(device.has_index() ? device.index() : 0) ? AmpMode::kBf16 : AmpMode::kOff;
 }
 
 c10::ScalarType autocast_type(AmpMode amp) {
@@ -54,17 +53,12 @@ std::string DeviceSetup::str() const {
 }
 
 DeviceSetup resolve_device_setup(const config::RuntimeConfig& runtime, const torch::Device& device) {
-  common::check_device_usable(device, "runtime.device");
+  common::check_device_usable(device, config::keys::kRuntimeDevice);
   DeviceSetup s;
   s.device = device;
   s.amp = resolve_amp(runtime.amp, device);
-  if (runtime.channels_last == "auto") {
-    s.channels_last = device.is_cuda();
-  } else if (runtime.channels_last == "true" || runtime.channels_last == "false") {
-    s.channels_last = runtime.channels_last == "true";
-  } else {
-    throw std::invalid_argument("channels_last must be auto, true or false, got '" + runtime.channels_last + "'");
-  }
+  s.channels_last = runtime.channels_last == config::ChannelsLast::kAuto ? device.is_cuda()
+                                                                        : runtime.channels_last == config::ChannelsLast::kTrue;
   s.tf32 = runtime.tf32;
   s.cudnn_benchmark = runtime.cudnn_benchmark;
   s.grad_checkpointing = runtime.activation_checkpointing;

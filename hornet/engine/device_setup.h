@@ -1,17 +1,7 @@
-// How a run uses its device: mixed precision, the memory format and CUDA's
-// math switches, from the config's values with "auto" resolved for the device.
-//
-//   runtime.amp: auto | off | bf16 | fp16   auto: bf16 on CUDA devices that
-//       have it (compute capability 8.0+), else off; fp16 (CUDA only) adds
-//       the dynamic loss scaler.
-//   runtime.channels_last: auto | true | false   auto: on CUDA (cuDNN's fast
-//       convolutions are NHWC), off on the CPU.
-//   runtime.tf32: true        float32 matrix products and convolutions may
-//       use TF32 tensor cores (CUDA; Ampere and later).
-//   runtime.cudnn_benchmark: true   cuDNN times its algorithms for each new
-//       input shape and keeps the fastest (training shapes are fixed).
-//   runtime.activation_checkpointing: false   true recomputes each block in
-//       the backward pass instead of storing its activations.
+// How a run uses its device: mixed precision, the memory format, CUDA's math
+// switches and activation checkpointing, from the runtime section's values
+// (their meaning: the key table, config/experiment.cpp) with "auto" resolved
+// for the device.
 #pragma once
 
 #include "hornet/config/experiment.h"
@@ -26,9 +16,9 @@ namespace hornet::engine {
 
 enum class AmpMode { kOff, kBf16, kFp16 };
 
-/// "auto", "off", "bf16" or "fp16" for `device`; fp16 off CUDA, or an unknown
-/// name, is std::invalid_argument.
-AmpMode resolve_amp(const std::string& text, const torch::Device& device);
+/// The configured setting on `device`: auto is bf16 on CUDA devices that have
+/// it, else off; fp16 off CUDA is std::invalid_argument.
+AmpMode resolve_amp(config::AmpSetting setting, const torch::Device& device);
 /// The autocast type of a mode (Undefined for kOff).
 c10::ScalarType autocast_type(AmpMode amp);
 const char* amp_name(AmpMode amp);

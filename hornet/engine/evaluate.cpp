@@ -126,8 +126,8 @@ std::unique_ptr<data::DataLoader> make_val_loader(const config::ExperimentConfig
 models::ImageClassifier load_classifier(const config::ExperimentConfig& c, const std::string& checkpoint,
                                         io::WeightChoice choice, io::FoundWeights* found) {
   const torch::Device device(c.runtime.device);
-  common::check_device_usable(device, "runtime.device");
-  ops::kernels::set_fused_mode(ops::kernels::parse_fused_mode(c.runtime.fused_kernels));
+  common::check_device_usable(device, config::keys::kRuntimeDevice);
+  ops::kernels::set_fused_mode(c.runtime.fused_kernels);
   io::TorchFile file(checkpoint);
   const auto weights = io::find_weights(file.root(), choice);
   if (found) {
@@ -150,12 +150,12 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
   setup.amp = resolve_amp(options.amp, device);
   config::DatasetConfig source = c.val.dataset;
   if (!options.data.empty()) source = {options.data, "", "", c.val.dataset.class_names};
-  if (source.root.empty()) throw std::invalid_argument("no validation data: give --data or set data.val.root");
+  if (source.root.empty()) throw std::invalid_argument(std::string("no validation data: give --data or set ") + config::keys::kValRoot);
   auto dataset = open_dataset(source, c.model.num_classes);
   if (dataset.num_classes() != c.model.num_classes) {
     throw std::invalid_argument(dataset.description() + " has " + std::to_string(dataset.num_classes()) +
                                 " classes but the model has " + std::to_string(c.model.num_classes) +
-                                " outputs (model.num_classes): its labels would not mean the model's classes");
+                                " outputs (" + config::keys::kNumClasses + "): its labels would not mean the model's classes");
   }
   const std::string description = dataset.description();
   const auto class_names = dataset.classes();

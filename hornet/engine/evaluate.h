@@ -98,7 +98,7 @@ struct ValidateOptions {
   io::WeightChoice weights = io::WeightChoice::kDefault;
   int64_t batch_size = 0;  ///< 0: the config's
   bool keep_logits = false;
-  std::string amp = "off";  ///< off, bf16 or fp16: autocast in the forward
+  config::AmpSetting amp = config::AmpSetting::kOff;  ///< autocast in the forward
 };
 EvalResult validate_checkpoint(const config::ExperimentConfig& config, const std::string& checkpoint,
                                const ValidateOptions& options);

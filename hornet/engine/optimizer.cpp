@@ -140,7 +140,7 @@ Optimizer make_optimizer(torch::nn::Module& module, const config::OptimConfig& c
   std::vector<torch::optim::OptimizerParamGroup> param_groups;
   for (size_t k = 0; k < groups.size(); ++k) {
     auto options = std::make_unique<torch::optim::AdamWOptions>(c.lr * groups[k].lr_scale);
-    options->betas({c.betas[0], c.betas[1]}).eps(c.eps).weight_decay(groups[k].weight_decay);
+    options->betas({c.betas.first, c.betas.second}).eps(c.eps).weight_decay(groups[k].weight_decay);
     param_groups.emplace_back(tensors[k], std::move(options));
   }
   Optimizer out;

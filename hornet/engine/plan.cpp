@@ -22,16 +22,16 @@ TrainingPlan make_training_plan(const config::ExperimentConfig& c, int64_t world
   p.total_batch = c.optim.total_batch > 0 ? c.optim.total_batch : per_round;
   if (p.total_batch % per_round != 0) {
     const std::string what = fmt::format(
-        "optim.total_batch {} is not a whole number of rounds of data.train.batch_size {} x world size {} = {} images",
-        p.total_batch, p.micro_batch, world_size, per_round);
+        "{} {} is not a whole number of rounds of {} {} x world size {} = {} images", config::keys::kTotalBatch,
+        p.total_batch, config::keys::kTrainBatchSize, p.micro_batch, world_size, per_round);
     if (p.total_batch % world_size != 0) {
       throw config::ConfigError(what + fmt::format(": {} images cannot be split evenly over {} devices; use a device "
                                                    "count that divides them",
                                                    p.total_batch, world_size));
     }
     throw config::ConfigError(what + fmt::format(": each device's {} images per step are not a multiple of the "
-                                                 "micro-batch; e.g. data.train.batch_size={} divides them",
-                                                 p.total_batch / world_size,
+                                                 "micro-batch; e.g. {}={} divides them",
+                                                 p.total_batch / world_size, config::keys::kTrainBatchSize,
                                                  std::gcd(p.total_batch / world_size, p.micro_batch)));
   }
   p.accumulation = p.total_batch / per_round;
@@ -60,9 +60,8 @@ std::vector<std::string> TrainingPlan::describe() const {
   lines.push_back(fmt::format("total batch {} = world size {} x micro-batch {} x accumulation {}", total_batch,
                               world_size, micro_batch, accumulation));
   if (lr_scaled) {
-    lines.push_back(fmt::format("lr {:.4g}: optim.lr {:.4g} is meant for a total batch of {} "
-                                "(optim.base_batch_size), scaled linearly to {}",
-                                lr, recipe_lr, lr_batch, total_batch));
+    lines.push_back(fmt::format("lr {:.4g}: {} {:.4g} is meant for a total batch of {} ({}), scaled linearly to {}",
+                                lr, config::keys::kLr, recipe_lr, lr_batch, config::keys::kBaseBatchSize, total_batch));
   } else {
     lines.push_back(fmt::format("lr {:.4g}", lr));
   }
@@ -70,9 +69,9 @@ std::vector<std::string> TrainingPlan::describe() const {
     lines.push_back(fmt::format("{} images: {} steps per epoch x {} epochs = {} steps, {} warmup steps",
                                 dataset_size, steps_per_epoch, epochs, total_steps, warmup_steps));
   } else {
-    lines.push_back(fmt::format("{} epochs; steps per epoch depend on the dataset size (unknown: set "
-                                "data.train.expected_size or give --dataset-size)",
-                                epochs));
+    lines.push_back(fmt::format("{} epochs; steps per epoch depend on the dataset size (unknown: set {} or give "
+                                "--dataset-size)",
+                                epochs, config::keys::kExpectedSize));
   }
   return lines;
 }

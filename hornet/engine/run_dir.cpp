@@ -1,5 +1,6 @@
 #include "hornet/engine/run_dir.h"
 
+#include "hornet/config/experiment.h"
 #include "hornet/io/file_util.h"
 #include "hornet/io/torch_file.h"
 
@@ -55,16 +56,6 @@ void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::st
   YAML::Emitter text;
   text << YAML::Flow << node;
   out[prefix] = text.c_str();
-}
-
-// Settings a resumed run may change: where and how fast it runs, how it reports.
-bool free_to_change(const std::string& key) {
-  static const std::vector<std::string> prefixes = {
-      "runtime.device", "runtime.threads", "runtime.log_interval", "runtime.val_interval",
-      "runtime.checkpoint_interval", "runtime.checkpoint_every_iters", "runtime.keep_checkpoints",
-      "runtime.max_nonfinite_steps", "runtime.load_from", "runtime.load_from_ema", "runtime.class_map",
-      "data.train.workers", "data.train.prefetch", "data.val.workers", "data.val.batch_size", "distributed."};
-  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) { return key.rfind(p, 0) == 0; });
 }
 
 }  // namespace
@@ -146,10 +137,10 @@ std::vector<std::string> meaning_changes(const config::Config& saved, const conf
   for (const auto& [key, value] : b) {
     const auto it = a.find(key);
     const std::string before = it == a.end() ? "(unset)" : it->second;
-    if (before != value && !free_to_change(key)) changes.push_back(key + ": " + before + " -> " + value);
+    if (before != value && config::key_changes_run(key)) changes.push_back(key + ": " + before + " -> " + value);
   }
   for (const auto& [key, value] : a) {
-    if (!b.count(key) && !free_to_change(key)) changes.push_back(key + ": " + value + " -> (unset)");
+    if (!b.count(key) && config::key_changes_run(key)) changes.push_back(key + ": " + value + " -> (unset)");
   }
   return changes;
 }

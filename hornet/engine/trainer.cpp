@@ -148,7 +148,7 @@ void Trainer::join_group() {
   rank_ = env_.rank;
   world_ = env_.world_size;
   device_ = torch::Device(c_.runtime.device);
-  common::check_device_usable(device_, "runtime.device");
+  common::check_device_usable(device_, config::keys::kRuntimeDevice);
   if (!env_.distributed()) return;
   if (device_.is_cuda() && !device_.has_index()) {
     device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank));
@@ -160,21 +160,22 @@ void Trainer::join_group() {
   o.backend = c_.distributed.backend;
   o.cuda = device_.is_cuda();
   o.timeout = std::chrono::milliseconds(static_cast<int64_t>(c_.distributed.timeout * 1000));
+  o.timeout_setting = config::keys::kTimeout;
   group_ = std::make_unique<distributed::ProcessGroup>(env_, o);
   spdlog::info("joined the {} process group: {}", group_->backend(), env_.str());
   check_same_config(*group_, resolved_);
 }
 
 void Trainer::build_data() {
-  if (c_.train.dataset.root.empty()) throw std::invalid_argument("config: data.train.root is not set");
+  if (c_.train.dataset.root.empty()) throw std::invalid_argument(std::string("config: ") + config::keys::kTrainRoot + " is not set");
   auto train_set = open_dataset(c_.train.dataset, c_.model.num_classes);
   if (train_set.num_classes() > c_.model.num_classes) {
-    throw std::invalid_argument("config: model.num_classes is " + std::to_string(c_.model.num_classes) + " but " +
-                                train_set.description() + " has " + std::to_string(train_set.num_classes()));
+    throw std::invalid_argument(std::string("config: ") + config::keys::kNumClasses + " is " +
+                                std::to_string(c_.model.num_classes) + " but " + train_set.description() + " has " + std::to_string(train_set.num_classes()));
   }
   if (train_set.num_classes() < c_.model.num_classes) {
-    spdlog::warn("{} has {} classes, the model {} outputs (model.num_classes): the extra outputs are never a target",
-                 train_set.description(), train_set.num_classes(), c_.model.num_classes);
+    spdlog::warn("{} has {} classes, the model {} outputs ({}): the extra outputs are never a target",
+                 train_set.description(), train_set.num_classes(), c_.model.num_classes, config::keys::kNumClasses);
   }
   train_description_ = train_set.description();
   // Names worth keeping: folder names or a class-name file, not "0", "1", ...
@@ -208,15 +209,15 @@ void Trainer::build_data() {
   if (!c_.val.dataset.root.empty() && c_.runtime.val_interval > 0) {
     auto val_set = open_dataset(c_.val.dataset, c_.model.num_classes);
     if (val_set.num_classes() > c_.model.num_classes) {
-      throw std::invalid_argument("config: model.num_classes is " + std::to_string(c_.model.num_classes) + " but " +
-                                  val_set.description() + " has " + std::to_string(val_set.num_classes()));
+      throw std::invalid_argument(std::string("config: ") + config::keys::kNumClasses + " is " +
+                                  std::to_string(c_.model.num_classes) + " but " + val_set.description() + " has " + std::to_string(val_set.num_classes()));
     }
     val_loader_ = make_val_loader(c_, std::move(val_set), 0, rank_, world_);
   }
 }
 
 void Trainer::build_model() {
-  ops::kernels::set_fused_mode(ops::kernels::parse_fused_mode(c_.runtime.fused_kernels));
+  ops::kernels::set_fused_mode(c_.runtime.fused_kernels);
   torch::manual_seed(c_.runtime.seed);
   model_ = models::ImageClassifier(models::ImageClassifierOptions(models::HorNetOptions(c_.model.arch)
                                                                       .drop_path_rate(c_.model.drop_path_rate)
@@ -239,9 +240,10 @@ void Trainer::build_model() {
     for (const auto& m : report.mismatched) misshaped += m.key.rfind("backbone.", 0) == 0;
     if ((absent || misshaped) && c_.runtime.load_strict) {
       throw std::runtime_error(fmt::format(
-          "runtime.load_from {} does not fit this model's backbone: {} of its {} backbone parameters missing, {} of "
-          "another shape (another arch?); set runtime.load_strict: false to fine-tune from what fits\n{}",
-          c_.runtime.load_from, absent, backbone, misshaped, report.str(5)));
+          "{} {} does not fit this model's backbone: {} of its {} backbone parameters missing, {} of another shape "
+          "(another arch?); set {}: false to fine-tune from what fits\n{}",
+          config::keys::kLoadFrom, c_.runtime.load_from, absent, backbone, misshaped, config::keys::kLoadStrict,
+          report.str(5)));
     }
     spdlog::info("load_from {}: {}", c_.runtime.load_from, report.str(5));
   }
@@ -292,7 +294,7 @@ void Trainer::log_header() const {
                static_cast<double>(size.params) / 1e6, static_cast<double>(size.macs) / 1e9, size.input_size,
                size.input_size);
   for (const auto& line : plan_.describe()) spdlog::info("plan: {}", line);
-  if (plan_.lr_scaled) spdlog::warn("the LR is scaled: optim.total_batch differs from optim.base_batch_size");
+  if (plan_.lr_scaled) spdlog::warn("the LR is scaled: {} differs from {}", config::keys::kTotalBatch, config::keys::kBaseBatchSize);
   spdlog::info("data: {}{}", train_description_, world_ > 1 ? " (each rank reads its shard)" : "");
 }
 

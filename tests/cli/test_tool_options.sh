@@ -53,7 +53,7 @@ done
 # Range errors name the option and a readable bound.
 expect_error "--batch-size: Value 0 not in range 1 to 65536" "$bin/hornet-eval" forward --arch tiny --batch-size 0
 touch "$work/empty.yaml"
-expect_error "--threads: Value -2 not in range 0 to 4096" "$bin/hornet-train" "$work/empty.yaml" --threads -2
+expect_error "--threads: must not be negative, got -2" "$bin/hornet-train" "$work/empty.yaml" --threads -2
 expect_error "unknown HorNet arch 'tiny_gf' (did you mean 'tiny-gf'?)" "$bin/hornet-eval" summary --arch tiny_gf
 
 # Options that do not apply to the chosen subcommand or mode are errors.

@@ -50,10 +50,10 @@ TEST_CASE("config: bases merge in order, maps deeply, lists replace, _delete_ re
   CHECK(cfg.root()["optim"]["lr"].as<double>() == 1e-3);
   CHECK(cfg.origin("optim.lr") == "--set");
   const auto e = parse_experiment(cfg);
-  CHECK(e.runtime.amp == "bf16");
+  CHECK(e.runtime.amp == AmpSetting::kBf16);
   CHECK(e.model.arch.base_dim == 16);
   CHECK(e.model.arch.mixers[2] == models::MixerSpec::global_local(8, 5));
-  CHECK(e.optim.betas[0] == 0.85);
+  CHECK(e.optim.betas.first == 0.85);
   // The resolved config reads back to the same experiment.
   const auto again = parse_experiment(Config::from_string(cfg.dump()));
   CHECK(again.model.arch.mixers == e.model.arch.mixers);
@@ -68,7 +68,7 @@ TEST_CASE("config: unknown keys, wrong types and bad values name the file and ke
                     Contains("exp.yaml: unknown config key 'optim.weight_decy' (did you mean 'optim.weight_decay'?)"));
   auto betas = Config::load(base);
   betas.set("optim.betas=[0.8]");
-  CHECK_THROWS_WITH(parse_experiment(betas), Contains("optim.betas must hold two numbers"));
+  CHECK_THROWS_WITH(parse_experiment(betas), Contains("config key 'optim.betas' must be a list of two numbers"));
   const auto typo = write(dir, "typo.yaml", "_base_: base.yaml\nschedule:\n  epohcs: 10\n");
   CHECK_THROWS_WITH(parse_experiment(Config::load(typo)),
                     Contains("typo.yaml") && Contains("'schedule.epohcs' (did you mean 'schedule.epochs'?)"));

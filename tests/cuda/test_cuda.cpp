@@ -140,7 +140,7 @@ TEST_CASE("cuda: a GPU is present and described", "[cuda]") {
   CHECK(info.major >= 7);
   CHECK(info.total_memory > (int64_t{1} << 30));
   CHECK(engine::cuda_supports_bf16(0) == (info.major >= 8));
-  CHECK(engine::resolve_amp("auto", kGpu) == (info.major >= 8 ? engine::AmpMode::kBf16 : engine::AmpMode::kOff));
+  CHECK(engine::resolve_amp(config::AmpSetting::kAuto, kGpu) == (info.major >= 8 ? engine::AmpMode::kBf16 : engine::AmpMode::kOff));
   common::cuda_reset_peak_memory(0);
   const auto big = torch::empty({64 << 20}, torch::TensorOptions().dtype(torch::kUInt8).device(kGpu));
   CHECK(common::cuda_peak_allocated_bytes(0) >= (int64_t{64} << 20));

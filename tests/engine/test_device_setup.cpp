@@ -35,11 +35,13 @@ models::ArchSpec small_arch(std::vector<int64_t> depths) {
 
 TEST_CASE("device setup: auto settings resolve per device, and bad values are named", "[engine][device]") {
   const torch::Device cpu(torch::kCPU);
-  CHECK(resolve_amp("auto", cpu) == AmpMode::kOff);
-  CHECK(resolve_amp("off", cpu) == AmpMode::kOff);
-  CHECK(resolve_amp("bf16", cpu) == AmpMode::kBf16);
-  CHECK_THROWS_WITH(resolve_amp("fp16", cpu), Contains("fp16 autocast needs a CUDA device"));
-  CHECK_THROWS_WITH(resolve_amp("fp8", cpu), Contains("'fp8'"));
+  using config::AmpSetting;
+  CHECK(resolve_amp(AmpSetting::kAuto, cpu) == AmpMode::kOff);
+  CHECK(resolve_amp(AmpSetting::kOff, cpu) == AmpMode::kOff);
+  CHECK(resolve_amp(AmpSetting::kBf16, cpu) == AmpMode::kBf16);
+  CHECK_THROWS_WITH(resolve_amp(AmpSetting::kFp16, cpu), Contains("fp16 autocast needs a CUDA device"));
+  CHECK(config::parse_choice<AmpSetting>("bf16") == AmpSetting::kBf16);
+  CHECK_THROWS_WITH(config::parse_choice<AmpSetting>("fp8"), Contains("must be auto, off, bf16 or fp16, got 'fp8'"));
   CHECK(autocast_type(AmpMode::kBf16) == torch::kBFloat16);
   CHECK(autocast_type(AmpMode::kFp16) == torch::kFloat16);
   CHECK(autocast_type(AmpMode::kOff) == c10::ScalarType::Undefined);

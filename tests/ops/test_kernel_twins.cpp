@@ -3,6 +3,7 @@
 // autograd glue, checked against the composite LibTorch formulas, forward and
 // backward, on odd sizes and both memory formats, and by central differences
 // in double precision.
+#include "hornet/config/choices.h"
 #include "hornet/models/classifier.h"
 #include "hornet/ops/autocast.h"
 #include "hornet/ops/kernels/fused_ops.h"
@@ -201,8 +202,8 @@ TEST_CASE("kernel twins: wired into the model, logits and every gradient equal t
   double worst = 0.0;
   for (size_t k = 1; k < fused.size(); ++k) worst = std::max(worst, hornet::test::max_rel_diff(fused[k], composite[k]));
   CHECK(worst < 1e-4);
-  CHECK(kernels::parse_fused_mode("always") == kernels::FusedMode::kAlways);
-  CHECK_THROWS_WITH(kernels::parse_fused_mode("fast"), Catch::Matchers::Contains("auto, off or always"));
+  CHECK(hornet::config::parse_choice<kernels::FusedMode>("always") == kernels::FusedMode::kAlways);
+  CHECK_THROWS_WITH(hornet::config::parse_choice<kernels::FusedMode>("fast"), Catch::Matchers::Contains("auto, off or always"));
 }
 
 // ----- Reduced precision: the types the GPU runs ----------------------------

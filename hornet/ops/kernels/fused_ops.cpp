@@ -312,13 +312,6 @@ std::atomic<FusedMode> g_mode{FusedMode::kAuto};
 void set_fused_mode(FusedMode mode) { g_mode.store(mode); }
 FusedMode fused_mode() { return g_mode.load(); }
 
-FusedMode parse_fused_mode(const std::string& text) {
-  if (text == "auto") return FusedMode::kAuto;
-  if (text == "off") return FusedMode::kOff;
-  if (text == "always") return FusedMode::kAlways;
-  throw std::invalid_argument("fused kernels must be auto, off or always, got '" + text + "'");
-}
-
 bool use_fused(const at::Tensor& t) {
   const auto mode = fused_mode();
   if (mode == FusedMode::kOff || !fused_kernels_available(t.device())) return false;

@@ -29,8 +29,6 @@ enum class FusedMode {
 };
 void set_fused_mode(FusedMode mode);
 FusedMode fused_mode();
-/// "auto", "off" or "always"; throws std::invalid_argument otherwise.
-FusedMode parse_fused_mode(const std::string& text);
 /// Whether the model should run the fused ops on `t` under the current mode.
 bool use_fused(const at::Tensor& t);
 
