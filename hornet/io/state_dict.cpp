@@ -18,7 +18,7 @@ StateDict state_dict(const torch::nn::Module& module) {
 std::string LoadReport::str(size_t per_list) const {
   std::ostringstream os;
   os << "loaded " << loaded << " tensors";
-  const auto more = [&os, per_list](size_t shown, size_t total) {
+  const auto more = [&os](size_t shown, size_t total) {
     if (shown < total) os << "\n    ... and " << total - shown << " more";
   };
   const auto section = [&](const char* title, const std::vector<std::string>& keys) {
