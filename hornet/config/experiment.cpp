@@ -62,6 +62,12 @@ namespace {
 
 using Reader = std::function<void(Section& parent, const std::string& leaf, ExperimentConfig& e)>;
 
+// The defaults, as the struct members hold them.
+const ExperimentConfig& defaults() {
+  static const ExperimentConfig config;
+  return config;
+}
+
 struct Key {
   KeyInfo info;
   Reader read;
@@ -185,7 +191,7 @@ class Table {
   std::vector<Key> take() { return std::move(keys_); }
 
  private:
-  ExperimentConfig defaults_;
+  ExperimentConfig defaults_ = defaults();  // a copy the members' references can bind to
   std::vector<Key> keys_;
 };
 
@@ -205,10 +211,10 @@ void add_dataset_keys(Table& t, const std::string& root_key, DatasetConfig& (*da
 }
 
 void add_model_keys(Table& t) {
-  t.custom({"model.arch", "zoo name or map", "tiny", "", {},
+  t.custom({"model.arch", "zoo name or map", defaults().model.arch.name, "", {},
             "a zoo arch (tiny, tiny-gf, small, ..., large-gf384) or {name, base_dim, depths, orders, mixers: [dw7, "
             "gf14x8, ...], image_size}",
-            true, ""},
+            true, "", nullptr},
            [](Section& s, const std::string&, ExperimentConfig& e) { e.model.arch = parse_arch(s); });
   t.add<int64_t>(keys::kNumClasses, [](ExperimentConfig& e) -> int64_t& { return e.model.num_classes; },
                  "classifier outputs", positive());
@@ -249,8 +255,8 @@ void add_train_data_keys(Table& t) {
                 "probability of a horizontal flip", unit());
   t.add<bool>("data.train.pipeline.dct_scaling", [pipe](ExperimentConfig& e) -> bool& { return pipe(e).dct_scaling; },
               "decode JPEGs reduced by 2, 4 or 8 when the crop stays at least the output size");
-  t.custom({"data.train.pipeline.rand_augment", "bool or map", "true", "", {},
-            "RandAugment (rand-m9-mstd0.5-inc1): false switches it off, a map sets the keys below", true, ""},
+  t.custom({"data.train.pipeline.rand_augment", "bool or map", yaml_text(defaults().train.pipeline.use_rand_augment), "", {},
+            "RandAugment (rand-m9-mstd0.5-inc1): false switches it off, a map sets the keys below", true, "", nullptr},
            [pipe](Section& s, const std::string& leaf, ExperimentConfig& e) {
              pipe(e).use_rand_augment = read_toggle(s, leaf, pipe(e).use_rand_augment);
            });
@@ -266,9 +272,10 @@ void add_train_data_keys(Table& t) {
   t.add<double>("data.train.pipeline.rand_augment.probability",
                 [pipe](ExperimentConfig& e) -> double& { return pipe(e).rand_augment.probability; },
                 "probability of applying each chosen operation", unit());
-  t.custom({"data.train.pipeline.random_erasing", "bool or map", "true", "", {},
+  t.custom({"data.train.pipeline.random_erasing", "bool or map", yaml_text(defaults().train.pipeline.use_random_erasing), "",
+            {},
             "RandomErasing (timm's, per-pixel normal fill): false switches it off, a map sets the keys below", true,
-            ""},
+            "", nullptr},
            [pipe](Section& s, const std::string& leaf, ExperimentConfig& e) {
              pipe(e).use_random_erasing = read_toggle(s, leaf, pipe(e).use_random_erasing);
            });
@@ -303,21 +310,21 @@ void add_val_data_keys(Table& t) {
   t.add<int>("data.val.workers", [](ExperimentConfig& e) -> int& { return e.val.workers; }, "loader threads per rank",
              positive(), false);
   // The crop decides the other two's defaults, so it is read first.
-  t.custom({"data.val.pipeline.crop", "int", "224", "> 0", {}, "the input side", true, ""},
+  t.custom({"data.val.pipeline.crop", "int", yaml_text(defaults().val.pipeline.crop), "> 0", {}, "the input side", true, "", nullptr},
            [](Section& s, const std::string& leaf, ExperimentConfig& e) {
              const int64_t crop = s.get<int64_t>(leaf, e.val.pipeline.crop);
              if (crop < 1) throw ConfigError(s.where(leaf) + " must be positive");
              e.val.pipeline = data::eval_options_for_size(static_cast<int>(crop));
            });
   t.custom({"data.val.pipeline.resize", "int", "int(crop / 0.875)", "> 0", {},
-            "short edge before the centre crop", true, ""},
+            "short edge before the centre crop", true, "", nullptr},
            [](Section& s, const std::string& leaf, ExperimentConfig& e) {
              const int64_t resize = s.get<int64_t>(leaf, e.val.pipeline.resize);
              if (resize < 1) throw ConfigError(s.where(leaf) + " must be positive");
              e.val.pipeline.resize = static_cast<int>(resize);
            });
   t.custom({"data.val.pipeline.square_resize", "bool", "crop >= 384", "", {},
-            "resize straight to crop x crop without a centre crop (the official protocol at 384)", true, ""},
+            "resize straight to crop x crop without a centre crop (the official protocol at 384)", true, "", nullptr},
            [](Section& s, const std::string& leaf, ExperimentConfig& e) {
              e.val.pipeline.square_resize = s.get<bool>(leaf, e.val.pipeline.square_resize);
            });
@@ -334,7 +341,7 @@ void add_optim_keys(Table& t) {
                  "the total batch `lr` is meant for; another total batch scales it linearly (0: `lr` as given)",
                  non_negative());
   t.custom({"optim.accumulation", "(derived)", "", "", {},
-            "not a key: accumulation = total_batch / (batch_size x world size)", true, ""},
+            "not a key: accumulation = total_batch / (batch_size x world size)", true, "", nullptr},
            [](Section& s, const std::string& leaf, ExperimentConfig&) {
              if (s.has(leaf)) {
                throw ConfigError(s.where(leaf) + ": " + s.path_of(leaf) +
@@ -375,7 +382,7 @@ void add_ema_keys(Table& t) {
               "keep an exponential moving average of the weights");
   t.add<double>("ema.decay", [](ExperimentConfig& e) -> double& { return e.ema.decay; },
                 "ema = decay x ema + (1 - decay) x weights (timm's ModelEma)", open_unit());
-  t.custom({"ema.momentum", "float", "(unset)", "in (0, 1)", {}, "mmengine's spelling: decay = 1 - momentum", true, ""},
+  t.custom({"ema.momentum", "float", "(unset)", "in (0, 1)", {}, "mmengine's spelling: decay = 1 - momentum", true, "", nullptr},
            [](Section& s, const std::string& leaf, ExperimentConfig& e) {
              if (s.has(leaf)) e.ema.decay = 1.0 - s.get<double>(leaf, 0.0);
              (void)s.node(leaf);
@@ -390,7 +397,10 @@ void add_ema_keys(Table& t) {
 void add_runtime_keys(Table& t) {
   t.add<uint64_t>("runtime.seed", [](ExperimentConfig& e) -> uint64_t& { return e.runtime.seed; },
                   "seed of initialisation, sampling and augmentation");
-  t.custom({keys::kRuntimeDevice, "string", "cpu", "cpu or cuda[:N]", {}, "where the run computes", false, "--device"},
+  t.custom({keys::kRuntimeDevice, "string", defaults().runtime.device, "cpu or cuda[:N]", {}, "where the run computes", false,
+            "--device", [](const std::string& text) -> std::string {
+              return text == "cpu" || text.rfind("cuda", 0) == 0 ? "" : "must be cpu or cuda[:N], got '" + text + "'";
+            }},
            [](Section& s, const std::string& leaf, ExperimentConfig& e) {
              e.runtime.device = s.get<std::string>(leaf, e.runtime.device);
              if (e.runtime.device != "cpu" && e.runtime.device.rfind("cuda", 0) != 0) {
