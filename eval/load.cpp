@@ -34,7 +34,8 @@ torch::Tensor read_input(const std::string& path, int64_t image_size) {
   if (input.scalar_type() != torch::kFloat32 || input.dim() != 4) {
     os << path << ": expected a float32 NCHW batch, got " << input.scalar_type() << " " << input.sizes();
   } else if (image_size > 0 && (input.size(2) != image_size || input.size(3) != image_size)) {
-    os << path << ": input is " << input.size(2) << "x" << input.size(3) << ", but --image-size is " << image_size;
+    os << path << ": input is " << input.size(2) << "x" << input.size(3) << ", but --image-size is "
+       << image_size;
   }
   if (!os.str().empty()) throw std::invalid_argument(os.str());
   return input;
@@ -45,14 +46,16 @@ int run_load(const LoadArgs& a) {
   hornet::common::set_threads(a.threads);
   const auto target = usable_device(a.device);
   const auto autocast = hornet::engine::autocast_type(hornet::engine::resolve_amp(a.amp, target));
-  auto loaded = models::classifier_from_checkpoint(a.model.arch, a.checkpoint, a.model.model_options(a.weights.resolve()));
+  auto loaded = models::classifier_from_checkpoint(a.model.arch, a.checkpoint,
+                                                   a.model.model_options(a.weights.resolve()));
   loaded.model->to(target);
-  std::printf("loaded %zu tensors (%zu mapped) from %s (%s layout) in %.3f s into %s, %lld classes (CRC-32 checks: "
-              "%.3f s of thread time)\n",
-              loaded.report.loaded, loaded.report.mapped, loaded.source.c_str(),
-              loaded.layout == models::KeyLayout::kOfficial ? "official" : "mmpretrain", loaded.load_seconds,
-              loaded.model->arch().mixers_str().c_str(), static_cast<long long>(loaded.model->num_classes()),
-              loaded.crc_seconds);
+  std::printf(
+      "loaded %zu tensors (%zu mapped) from %s (%s layout) in %.3f s into %s, %lld classes (CRC-32 checks: "
+      "%.3f s of thread time)\n",
+      loaded.report.loaded, loaded.report.mapped, loaded.source.c_str(),
+      loaded.layout == models::KeyLayout::kOfficial ? "official" : "mmpretrain", loaded.load_seconds,
+      loaded.model->arch().mixers_str().c_str(), static_cast<long long>(loaded.model->num_classes()),
+      loaded.crc_seconds);
   if (!loaded.report.adapted.empty()) std::printf("%s\n", loaded.report.str().c_str());
   if (a.input_npy.empty()) return 0;
   const auto input = read_input(a.input_npy, a.model.image_size);
@@ -73,19 +76,20 @@ int run_load(const LoadArgs& a) {
 }  // namespace
 
 hornet::cli::Command add_load(CLI::App& tool) {
-  auto* app = tool.add_subcommand("load",
-                                  "Load a checkpoint (mmpretrain, official or hornet layout) into --arch and report "
-                                  "what it loaded; with --input-npy, run a batch through it");
+  auto* app =
+      tool.add_subcommand("load",
+                          "Load a checkpoint (mmpretrain, official or hornet layout) into --arch and report "
+                          "what it loaded; with --input-npy, run a batch through it");
   auto a = std::make_shared<LoadArgs>();
   a->model.add_to(*app);
   app->get_option("--arch")->required();
-  app->add_option("--checkpoint", a->checkpoint, "A torch.save file (mmpretrain, official repository or hornet)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  add_checkpoint_option(*app, a->checkpoint);
   a->weights.add_to(*app);
-  auto* input = app->add_option("--input-npy", a->input_npy, "Float32 NCHW batch (.npy) to run through the model")
-                    ->check(CLI::ExistingFile);
-  app->add_option("--dump-logits", a->dump_logits, "Write --input-npy's float32 logits here (.npy)")->needs(input);
+  auto* input =
+      app->add_option("--input-npy", a->input_npy, "Float32 NCHW batch (.npy) to run through the model")
+          ->check(CLI::ExistingFile);
+  app->add_option("--dump-logits", a->dump_logits, "Write --input-npy's float32 logits here (.npy)")
+      ->needs(input);
   app->add_option("--device", a->device, "cpu or cuda[:N]");
   add_amp_option(*app, a->amp);
   hornet::cli::add_threads_option(*app, a->threads);

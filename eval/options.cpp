@@ -54,6 +54,12 @@ hornet::models::CheckpointModelOptions ArchCheckpointArgs::model_options(hornet:
   return o;
 }
 
+void add_checkpoint_option(CLI::App& app, std::string& checkpoint) {
+  app.add_option("--checkpoint", checkpoint, "A torch.save file (mmpretrain, official repository or hornet)")
+      ->required()
+      ->check(CLI::ExistingFile);
+}
+
 void add_amp_option(CLI::App& app, hornet::config::AmpSetting& amp) {
   add_choice_option(app, "--amp", amp,
                     "Mixed precision: off (default), auto (bf16 on GPUs that have it), bf16 or fp16 (CUDA only)");

@@ -48,6 +48,9 @@ CLI::Option* add_choice_option(CLI::App& app, const std::string& name, E& target
       ->check(CLI::IsMember(names));
 }
 
+/// --checkpoint FILE (required): a torch.save file of any layout hornet reads.
+void add_checkpoint_option(CLI::App& app, std::string& checkpoint);
+
 /// --amp with the config's names (off by default here: evaluation in full precision unless asked).
 void add_amp_option(CLI::App& app, hornet::config::AmpSetting& amp);
 

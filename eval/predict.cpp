@@ -12,8 +12,8 @@
 #include "hornet/io/file_util.h"
 #include "hornet/io/npy.h"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -44,16 +44,19 @@ Predictor from_config(const PredictArgs& a) {
   Predictor p;
   p.model = hornet::engine::load_classifier(e, a.checkpoint, a.weights.resolve());
   p.preprocess = e.val.pipeline;
-  p.fallback_names = e.val.dataset.class_names.empty() ? hornet::models::checkpoint_class_names(a.checkpoint)
-                                                       : hornet::data::read_class_names(e.val.dataset.class_names);
+  p.fallback_names = e.val.dataset.class_names.empty()
+                         ? hornet::models::checkpoint_class_names(a.checkpoint)
+                         : hornet::data::read_class_names(e.val.dataset.class_names);
   return p;
 }
 
 Predictor from_arch(const PredictArgs& a) {
   namespace models = hornet::models;
-  auto loaded = models::classifier_from_checkpoint(a.model.arch, a.checkpoint, a.model.model_options(a.weights.resolve()));
+  auto loaded = models::classifier_from_checkpoint(a.model.arch, a.checkpoint,
+                                                   a.model.model_options(a.weights.resolve()));
   loaded.model->to(usable_device(a.device));
-  spdlog::info("loaded {} tensors from {} in {:.3f} s", loaded.report.loaded, loaded.source, loaded.load_seconds);
+  spdlog::info("loaded {} tensors from {} in {:.3f} s", loaded.report.loaded, loaded.source,
+               loaded.load_seconds);
   if (!loaded.report.adapted.empty()) spdlog::info("{}", loaded.report.str());
   Predictor p;
   const int64_t size = a.model.image_size > 0 ? a.model.image_size : loaded.model->arch().input_size;
@@ -69,7 +72,8 @@ int run_predict(const PredictArgs& a) {
   const auto paths = engine::expand_image_paths(a.images);
   auto p = a.config.empty() ? from_arch(a) : from_config(a);
   const auto names = engine::choose_class_names(a.class_names, p.model->num_classes(), p.fallback_names);
-  const auto autocast = engine::autocast_type(engine::resolve_amp(a.amp, p.model->parameters().front().device()));
+  const auto autocast =
+      engine::autocast_type(engine::resolve_amp(a.amp, p.model->parameters().front().device()));
   const auto result = engine::predict(*p.model, paths, p.preprocess, a.topk, a.batch_size, autocast);
   std::cout << engine::format_predictions(result.predictions, names) << std::flush;
   for (const auto& skip : result.skipped) spdlog::warn("skipped {}: {}", skip.path, skip.reason);
@@ -79,8 +83,8 @@ int run_predict(const PredictArgs& a) {
   }
   if (!a.dump_logits.empty()) hornet::io::write_npy(a.dump_logits, result.logits);
   if (!result.skipped.empty()) {
-    std::fprintf(stderr, "hornet-eval: %zu of %zu images could not be read and were skipped\n", result.skipped.size(),
-                 result.skipped.size() + result.predictions.size());
+    std::fprintf(stderr, "hornet-eval: %zu of %zu images could not be read and were skipped\n",
+                 result.skipped.size(), result.skipped.size() + result.predictions.size());
   }
   return 0;
 }
@@ -88,29 +92,34 @@ int run_predict(const PredictArgs& a) {
 }  // namespace
 
 hornet::cli::Command add_predict(CLI::App& tool) {
-  auto* app = tool.add_subcommand("predict",
-                                  "Classify image files or folders (searched recursively) with the evaluation "
-                                  "preprocessing of --config or of --arch");
+  auto* app =
+      tool.add_subcommand("predict",
+                          "Classify image files or folders (searched recursively) with the evaluation "
+                          "preprocessing of --config or of --arch");
   auto a = std::make_shared<PredictArgs>();
   app->add_option("images", a->images, "Image files or folders")->required();
-  app->add_option("--checkpoint", a->checkpoint, "A torch.save file (mmpretrain, official repository or hornet)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  auto* config = app->add_option("--config", a->config, "A recipe (YAML): its model, test pipeline and class names")
-                     ->check(CLI::ExistingFile);
+  add_checkpoint_option(*app, a->checkpoint);
+  auto* config =
+      app->add_option("--config", a->config, "A recipe (YAML): its model, test pipeline and class names")
+          ->check(CLI::ExistingFile);
   app->add_option("--set", a->overrides, "Override a config value: key.path=value")->needs(config);
   a->model.add_to(*app);
   app->get_option("--arch")->excludes(config);
   for (auto* option : a->model.options) option->excludes(config);
   a->weights.add_to(*app);
   app->add_option("--topk", a->topk, "Classes to print per image")->check(CLI::Range(1, 100000));
-  app->add_option("--class-names", a->class_names,
-                  "Text file with one class name per line (default: the config's, or those the checkpoint carries)")
+  app->add_option(
+         "--class-names", a->class_names,
+         "Text file with one class name per line (default: the config's, or those the checkpoint carries)")
       ->check(CLI::ExistingFile);
   app->add_option("--out", a->out_json, "Write the predictions as JSON");
-  app->add_option("--dump-logits", a->dump_logits, "Write the float32 logits here (.npy), a row per prediction");
-  app->add_option("--batch-size", a->batch_size, "Images per forward pass")->check(CLI::Range(int64_t{1}, int64_t{65536}));
-  app->add_option("--device", a->device, std::string("cpu or cuda[:N] (with --config: ") + hornet::config::keys::kRuntimeDevice + ")");
+  app->add_option("--dump-logits", a->dump_logits,
+                  "Write the float32 logits here (.npy), a row per prediction");
+  app->add_option("--batch-size", a->batch_size, "Images per forward pass")
+      ->check(CLI::Range(int64_t{1}, int64_t{65536}));
+  app->add_option(
+      "--device", a->device,
+      std::string("cpu or cuda[:N] (with --config: ") + hornet::config::keys::kRuntimeDevice + ")");
   add_amp_option(*app, a->amp);
   hornet::cli::add_threads_option(*app, a->threads);
   app->callback([a] {

@@ -11,8 +11,8 @@
 #include "hornet/io/json.h"
 #include "hornet/models/published.h"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -32,8 +32,9 @@ struct ValidateArgs {
 };
 
 void print_result(const std::string& checkpoint, const hornet::engine::EvalResult& r) {
-  std::printf("%s: top-1 %.2f%%  top-5 %.2f%%  (%lld images, %s weights from %s)\n", checkpoint.c_str(), r.top1, r.top5,
-              static_cast<long long>(r.samples), r.ema ? "EMA" : "raw", r.weights_source.c_str());
+  std::printf("%s: top-1 %.2f%%  top-5 %.2f%%  (%lld images, %s weights from %s)\n", checkpoint.c_str(),
+              r.top1, r.top5, static_cast<long long>(r.samples), r.ema ? "EMA" : "raw",
+              r.weights_source.c_str());
 }
 
 int run_validate(const ValidateArgs& a) {
@@ -58,7 +59,8 @@ int run_validate(const ValidateArgs& a) {
     other = engine::validate_checkpoint(e, a.checkpoint, vo);
     print_result(a.checkpoint, *other);
   }
-  std::vector<std::pair<std::string, std::string>> extra{{"checkpoint", hornet::io::json_string(a.checkpoint)}};
+  std::vector<std::pair<std::string, std::string>> extra{
+      {"checkpoint", hornet::io::json_string(a.checkpoint)}};
   if (published) {
     std::printf("%s\n", models::describe_against_published(*published, result.top1, result.top5).c_str());
     extra.emplace_back("published", models::published_json(*published, result.top1, result.top5));
@@ -70,8 +72,8 @@ int run_validate(const ValidateArgs& a) {
   }
   if (!a.dump_logits.empty()) {
     const auto files = engine::write_logits(a.dump_logits, result);
-    std::printf("wrote the logits to %s, labels to %s, image paths to %s\n", files[0].c_str(), files[1].c_str(),
-                files[2].c_str());
+    std::printf("wrote the logits to %s, labels to %s, image paths to %s\n", files[0].c_str(),
+                files[1].c_str(), files[2].c_str());
   }
   return 0;
 }
@@ -79,14 +81,14 @@ int run_validate(const ValidateArgs& a) {
 }  // namespace
 
 hornet::cli::Command add_validate(CLI::App& tool) {
-  auto* app = tool.add_subcommand("validate", "Validate a checkpoint with a recipe's model and test pipeline: "
-                                              "top-1 / top-5, per class on request");
+  auto* app = tool.add_subcommand("validate",
+                                  "Validate a checkpoint with a recipe's model and test pipeline: "
+                                  "top-1 / top-5, per class on request");
   auto a = std::make_shared<ValidateArgs>();
   app->add_option("config", a->config, "A recipe (YAML)")->required()->check(CLI::ExistingFile);
-  app->add_option("--checkpoint", a->checkpoint, "A torch.save file (mmpretrain, official repository or hornet)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  app->add_option("--data", a->data, "Validation data: ImageFolder root or annotation file (default: the config's data.val)");
+  add_checkpoint_option(*app, a->checkpoint);
+  app->add_option("--data", a->data,
+                  "Validation data: ImageFolder root or annotation file (default: the config's data.val)");
   app->add_option("--set", a->overrides, "Override a config value: key.path=value");
   a->weights.add_to(*app);
   app->add_option("--batch-size", a->batch_size, "Batch size (default: the config's)")
@@ -94,9 +96,11 @@ hornet::cli::Command add_validate(CLI::App& tool) {
   app->add_option("--out", a->out_json,
                   "Write the results as JSON: metrics with per-class accuracy and the confusion matrix "
                   "(scripts/plot_confusion.py draws it)");
-  app->add_option("--dump-logits", a->dump_logits,
-                  "Write the float32 logits here (.npy), with <stem>.labels.npy and <stem>.paths.txt, row for row");
-  app->add_option("--device", a->device, std::string("cpu or cuda[:N] (") + hornet::config::keys::kRuntimeDevice + ")");
+  app->add_option(
+      "--dump-logits", a->dump_logits,
+      "Write the float32 logits here (.npy), with <stem>.labels.npy and <stem>.paths.txt, row for row");
+  app->add_option("--device", a->device,
+                  std::string("cpu or cuda[:N] (") + hornet::config::keys::kRuntimeDevice + ")");
   add_amp_option(*app, a->amp);
   hornet::cli::add_threads_option(*app, a->threads);
   return {app, [a] { return run_validate(*a); }};

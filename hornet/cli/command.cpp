@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 
 namespace hornet::cli {
@@ -31,8 +32,8 @@ bool takes_option(const CLI::App& app, const std::string& name) {
   return false;
 }
 
-}  // namespace
-
+// The message for a command line that names an option `command` lacks: which
+// of the `commands` take it, so a user who picked the wrong one is told.
 std::string foreign_option_message(const std::string& tool, const std::vector<Command>& commands,
                                    const std::string& command, const std::string& option) {
   std::string owners;
@@ -46,37 +47,45 @@ std::string foreign_option_message(const std::string& tool, const std::vector<Co
   return message + " (see " + tool + " " + command + " --help)";
 }
 
-int run_subcommands(CLI::App& tool, const std::vector<Command>& commands, const std::vector<std::string>& args) {
-  const std::string name = tool.get_name();
+// Parses `args` against `tool`: nullopt when the command is to run, else its
+// exit status. Help, version and an option that did its job while parsing
+// (--config-reference) give 0; a parse error goes to `report` and gives 2.
+std::optional<int> parse(CLI::App& tool, const std::vector<std::string>& args,
+                         const std::function<void(const CLI::ParseError&)>& report) {
   try {
     tool.parse(std::vector<std::string>(args.rbegin(), args.rend()));  // CLI11 takes them last first
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // CallForHelp, CallForVersion, ... derive from it
     return tool.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return tool.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return tool.exit(e);
-  } catch (const CLI::Success&) {
-    return 0;  // an option that did its job while parsing (--config-reference)
   } catch (const CLI::ParseError& e) {
+    report(e);
+    return 2;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_subcommands(CLI::App& tool, const std::vector<Command>& commands, const std::vector<std::string>& args) {
+  const std::string name = tool.get_name();
+  const auto report = [&](const CLI::ParseError& e) {
     for (const auto& c : commands) {
       if (!c.app->parsed()) continue;
       for (const auto& arg : c.app->remaining()) {
         const auto option = option_name(arg);
         if (option.empty()) continue;
         std::cerr << foreign_option_message(name, commands, c.app->get_name(), option) << "\n";
-        return 2;
+        return;
       }
       std::cerr << name << " " << c.app->get_name() << ": " << e.what() << " (see " << name << " "
                 << c.app->get_name() << " --help)\n";
-      return 2;
+      return;
     }
     std::string names;
     for (const auto& c : commands) names += (names.empty() ? "" : ", ") + c.app->get_name();
     std::cerr << name << ": " << e.what() << "\n" << name << ": give one of: " << names << " (see " << name
               << " --help)\n";
-    return 2;
-  }
+  };
+  if (const auto status = parse(tool, args, report)) return *status;
   for (const auto& c : commands) {
     if (c.app->parsed()) return run_command(name, c.run);
   }
@@ -84,18 +93,10 @@ int run_subcommands(CLI::App& tool, const std::vector<Command>& commands, const 
 }
 
 int run_tool(CLI::App& tool, const std::vector<std::string>& args, const std::function<int()>& body) {
-  try {
-    tool.parse(std::vector<std::string>(args.rbegin(), args.rend()));
-  } catch (const CLI::CallForHelp& e) {
-    return tool.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return tool.exit(e);
-  } catch (const CLI::Success&) {
-    return 0;  // an option that did its job while parsing (--config-reference)
-  } catch (const CLI::ParseError& e) {
+  const auto report = [&](const CLI::ParseError& e) {
     std::cerr << tool.get_name() << ": " << e.what() << " (see " << tool.get_name() << " --help)\n";
-    return 2;
-  }
+  };
+  if (const auto status = parse(tool, args, report)) return *status;
   return run_command(tool.get_name(), body);
 }
 

@@ -34,11 +34,6 @@ int run_tool(CLI::App& tool, const std::vector<std::string>& args, const std::fu
 /// default logger writes to stderr, so standard output carries only results.
 int run_command(const std::string& tool, const std::function<int()>& body);
 
-/// The message for a command line that names an option `command` lacks: which
-/// of the `commands` take it, so a user who picked the wrong one is told.
-std::string foreign_option_message(const std::string& tool, const std::vector<Command>& commands,
-                                   const std::string& command, const std::string& option);
-
 /// `--threads N` (intra-op threads; 0: one per core), on every subcommand that computes.
 void add_threads_option(CLI::App& app, int& threads);
 

@@ -11,12 +11,16 @@ namespace hornet::engine {
 
 AmpMode resolve_amp(config::AmpSetting setting, const torch::Device& device) {
   switch (setting) {
-    case config::AmpSetting::kOff: return AmpMode::kOff;
-    case config::AmpSetting::kBf16: return AmpMode::kBf16;
+    case config::AmpSetting::kOff:
+      return AmpMode::kOff;
+    case config::AmpSetting::kBf16:
+      return AmpMode::kBf16;
     case config::AmpSetting::kFp16:
-      if (!device.is_cuda()) throw std::invalid_argument("fp16 autocast needs a CUDA device (use bf16 on the CPU)");
+      if (!device.is_cuda())
+        throw std::invalid_argument("fp16 autocast needs a CUDA device (use bf16 on the CPU)");
       return AmpMode::kFp16;
-    case config::AmpSetting::kAuto: break;
+    case config::AmpSetting::kAuto:
+      break;
   }
   // The CPU's bf16 is emulated in most kernels and slower than float32.
   if (!device.is_cuda()) return AmpMode::kOff;
@@ -57,8 +61,9 @@ DeviceSetup resolve_device_setup(const config::RuntimeConfig& runtime, const tor
   DeviceSetup s;
   s.device = device;
   s.amp = resolve_amp(runtime.amp, device);
-  s.channels_last = runtime.channels_last == config::ChannelsLast::kAuto ? device.is_cuda()
-                                                                        : runtime.channels_last == config::ChannelsLast::kTrue;
+  s.channels_last = runtime.channels_last == config::ChannelsLast::kAuto
+                        ? device.is_cuda()
+                        : runtime.channels_last == config::ChannelsLast::kTrue;
   s.tf32 = runtime.tf32;
   s.cudnn_benchmark = runtime.cudnn_benchmark;
   s.grad_checkpointing = runtime.activation_checkpointing;

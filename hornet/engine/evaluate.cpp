@@ -150,12 +150,15 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
   setup.amp = resolve_amp(options.amp, device);
   config::DatasetConfig source = c.val.dataset;
   if (!options.data.empty()) source = {options.data, "", "", c.val.dataset.class_names};
-  if (source.root.empty()) throw std::invalid_argument(std::string("no validation data: give --data or set ") + config::keys::kValRoot);
+  if (source.root.empty())
+    throw std::invalid_argument(std::string("no validation data: give --data or set ") +
+                                config::keys::kValRoot);
   auto dataset = open_dataset(source, c.model.num_classes);
   if (dataset.num_classes() != c.model.num_classes) {
     throw std::invalid_argument(dataset.description() + " has " + std::to_string(dataset.num_classes()) +
                                 " classes but the model has " + std::to_string(c.model.num_classes) +
-                                " outputs (" + config::keys::kNumClasses + "): its labels would not mean the model's classes");
+                                " outputs (" + config::keys::kNumClasses +
+                                "): its labels would not mean the model's classes");
   }
   const std::string description = dataset.description();
   const auto class_names = dataset.classes();

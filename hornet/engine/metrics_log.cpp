@@ -50,16 +50,26 @@ class FieldReader {
 std::string metrics_line(const MetricsRecord& r) {
   std::vector<Field> fields;
   if (r.mode == MetricsRecord::Mode::kTrain) {
-    fields = {{"mode", io::json_string("train")}, {"epoch", integer(r.epoch)}, {"iter", integer(r.iter)},
-              {"step", integer(r.step)}, {"loss", number(r.loss)}, {"lr", number(r.lr)},
-              {"images_per_s", number(r.images_per_s)}, {"data_wait", number(r.data_wait)}};
+    fields = {{"mode", io::json_string("train")},
+              {"epoch", integer(r.epoch)},
+              {"iter", integer(r.iter)},
+              {"step", integer(r.step)},
+              {"loss", number(r.loss)},
+              {"lr", number(r.lr)},
+              {"images_per_s", number(r.images_per_s)},
+              {"data_wait", number(r.data_wait)}};
   } else {
-    fields = {{"mode", io::json_string("val")}, {"epoch", integer(r.epoch)}, {"step", integer(r.step)},
-              {"top1", number(r.top1)}, {"top5", number(r.top5)}, {"loss", number(r.loss)},
+    fields = {{"mode", io::json_string("val")},
+              {"epoch", integer(r.epoch)},
+              {"step", integer(r.step)},
+              {"top1", number(r.top1)},
+              {"top5", number(r.top5)},
+              {"loss", number(r.loss)},
               {"weights", io::json_string(r.weights)}};
   }
   std::string line = "{";
-  for (size_t k = 0; k < fields.size(); ++k) line += (k ? ", " : "") + io::json_string(fields[k].first) + ": " + fields[k].second;
+  for (size_t k = 0; k < fields.size(); ++k)
+    line += (k ? ", " : "") + io::json_string(fields[k].first) + ": " + fields[k].second;
   return line + "}";
 }
 
@@ -67,7 +77,8 @@ MetricsRecord parse_metrics_line(const std::string& line) {
   const FieldReader f(line);
   MetricsRecord r;
   const std::string mode = f.text("mode");
-  if (mode != "train" && mode != "val") throw std::invalid_argument("\"mode\" is '" + mode + "', not train or val");
+  if (mode != "train" && mode != "val")
+    throw std::invalid_argument("\"mode\" is '" + mode + "', not train or val");
   r.mode = mode == "train" ? MetricsRecord::Mode::kTrain : MetricsRecord::Mode::kVal;
   r.epoch = f.integer("epoch");
   r.step = f.integer("step");

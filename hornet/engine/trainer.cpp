@@ -3,9 +3,9 @@
 
 #include "hornet/ops/kernels/fused_ops.h"
 
-#include "hornet/common/threads.h"
 #include "hornet/common/cuda_device.h"
 #include "hornet/common/stop_signal.h"
+#include "hornet/common/threads.h"
 #include "hornet/data/batch_transforms.h"
 #include "hornet/data/device_prefetch.h"
 #include "hornet/data/loader.h"
@@ -18,8 +18,8 @@
 #include "hornet/engine/run_dir.h"
 #include "hornet/engine/train_step.h"
 #include "hornet/io/file_util.h"
-#include "hornet/models/weight_file.h"
 #include "hornet/models/summary.h"
+#include "hornet/models/weight_file.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
@@ -167,15 +167,21 @@ void Trainer::join_group() {
 }
 
 void Trainer::build_data() {
-  if (c_.train.dataset.root.empty()) throw std::invalid_argument(std::string("config: ") + config::keys::kTrainRoot + " is not set");
-  auto train_set = open_dataset(c_.train.dataset, c_.model.num_classes);
-  if (train_set.num_classes() > c_.model.num_classes) {
+  if (c_.train.dataset.root.empty())
+    throw std::invalid_argument(std::string("config: ") + config::keys::kTrainRoot + " is not set");
+  // A dataset with more classes than the head has labels the model cannot output.
+  const auto check_classes = [&](const data::Dataset& set) {
+    if (set.num_classes() <= c_.model.num_classes) return;
     throw std::invalid_argument(std::string("config: ") + config::keys::kNumClasses + " is " +
-                                std::to_string(c_.model.num_classes) + " but " + train_set.description() + " has " + std::to_string(train_set.num_classes()));
-  }
+                                std::to_string(c_.model.num_classes) + " but " + set.description() + " has " +
+                                std::to_string(set.num_classes()));
+  };
+  auto train_set = open_dataset(c_.train.dataset, c_.model.num_classes);
+  check_classes(train_set);
   if (train_set.num_classes() < c_.model.num_classes) {
     spdlog::warn("{} has {} classes, the model {} outputs ({}): the extra outputs are never a target",
-                 train_set.description(), train_set.num_classes(), c_.model.num_classes, config::keys::kNumClasses);
+                 train_set.description(), train_set.num_classes(), c_.model.num_classes,
+                 config::keys::kNumClasses);
   }
   train_description_ = train_set.description();
   // Names worth keeping: folder names or a class-name file, not "0", "1", ...
@@ -208,10 +214,7 @@ void Trainer::build_data() {
   }
   if (!c_.val.dataset.root.empty() && c_.runtime.val_interval > 0) {
     auto val_set = open_dataset(c_.val.dataset, c_.model.num_classes);
-    if (val_set.num_classes() > c_.model.num_classes) {
-      throw std::invalid_argument(std::string("config: ") + config::keys::kNumClasses + " is " +
-                                  std::to_string(c_.model.num_classes) + " but " + val_set.description() + " has " + std::to_string(val_set.num_classes()));
-    }
+    check_classes(val_set);
     val_loader_ = make_val_loader(c_, std::move(val_set), 0, rank_, world_);
   }
 }
@@ -239,11 +242,12 @@ void Trainer::build_model() {
     for (const auto& k : report.missing) absent += k.rfind("backbone.", 0) == 0;
     for (const auto& m : report.mismatched) misshaped += m.key.rfind("backbone.", 0) == 0;
     if ((absent || misshaped) && c_.runtime.load_strict) {
-      throw std::runtime_error(fmt::format(
-          "{} {} does not fit this model's backbone: {} of its {} backbone parameters missing, {} of another shape "
-          "(another arch?); set {}: false to fine-tune from what fits\n{}",
-          config::keys::kLoadFrom, c_.runtime.load_from, absent, backbone, misshaped, config::keys::kLoadStrict,
-          report.str(5)));
+      throw std::runtime_error(
+          fmt::format("{} {} does not fit this model's backbone: {} of its {} backbone parameters missing, "
+                      "{} of another shape "
+                      "(another arch?); set {}: false to fine-tune from what fits\n{}",
+                      config::keys::kLoadFrom, c_.runtime.load_from, absent, backbone, misshaped,
+                      config::keys::kLoadStrict, report.str(5)));
     }
     spdlog::info("load_from {}: {}", c_.runtime.load_from, report.str(5));
   }
@@ -294,7 +298,9 @@ void Trainer::log_header() const {
                static_cast<double>(size.params) / 1e6, static_cast<double>(size.macs) / 1e9, size.input_size,
                size.input_size);
   for (const auto& line : plan_.describe()) spdlog::info("plan: {}", line);
-  if (plan_.lr_scaled) spdlog::warn("the LR is scaled: {} differs from {}", config::keys::kTotalBatch, config::keys::kBaseBatchSize);
+  if (plan_.lr_scaled)
+    spdlog::warn("the LR is scaled: {} differs from {}", config::keys::kTotalBatch,
+                 config::keys::kBaseBatchSize);
   spdlog::info("data: {}{}", train_description_, world_ > 1 ? " (each rank reads its shard)" : "");
 }
 

@@ -37,9 +37,10 @@ int run_bench(const BenchArgs& a) {
     data::DataLoader loader(dataset, data::make_transform(a.pipeline, 224), {}, lo);
     t = data::measure_loader(loader, a.workers, a.batches + 1);
   }
-  std::printf("hornet-data bench: pipeline %s, %d workers, %lld images in %.3f s: %.1f images/s, %.1f per worker\n",
-              a.pipeline.c_str(), a.workers, static_cast<long long>(t.images), t.seconds, t.images_per_second(),
-              t.per_worker());
+  std::printf(
+      "hornet-data bench: pipeline %s, %d workers, %lld images in %.3f s: %.1f images/s, %.1f per worker\n",
+      a.pipeline.c_str(), a.workers, static_cast<long long>(t.images), t.seconds, t.images_per_second(),
+      t.per_worker());
   if (a.pipeline != "decode") std::printf("hornet-data bench: %s\n", t.stats.str().c_str());
   return 0;
 }
@@ -54,7 +55,8 @@ hornet::cli::Command add_bench(CLI::App& tool) {
       ->check(CLI::IsMember({"train", "eval", "decode"}));
   app->add_option("--workers", a->workers, "Worker threads")->check(CLI::Range(1, 1024));
   app->add_option("--batch-size", a->batch_size, "Batch size")->check(CLI::Range(int64_t{1}, int64_t{65536}));
-  app->add_option("--batches", a->batches, "Batches to time (after one warm-up batch)")->check(CLI::Range(int64_t{1}, int64_t{1000000}));
+  app->add_option("--batches", a->batches, "Batches to time (after one warm-up batch)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
   return {app, [a] { return run_bench(*a); }};
 }
 
