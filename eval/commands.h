@@ -18,5 +18,7 @@ hornet::cli::Command add_summary(CLI::App& tool);    // summary.cpp: parameters 
 hornet::cli::Command add_forward(CLI::App& tool);    // forward.cpp: one forward pass per arch
 hornet::cli::Command add_benchmark(CLI::App& tool);  // benchmark.cpp: time training steps or inference
 hornet::cli::Command add_zoo(CLI::App& tool);        // zoo.cpp: the published checkpoints
+hornet::cli::Command add_features(CLI::App& tool);   // features.cpp: backbone feature maps for dense tasks
+hornet::cli::Command add_bulk(CLI::App& tool);       // bulk.cpp: many checkpoints, one table row each
 
 }  // namespace hornet_eval

@@ -6,6 +6,8 @@
 //   load --arch A --checkpoint F [--mmap] [--input-npy X.npy --dump-logits Y.npy]
 //   inspect --checkpoint F        summary [--arch A | --config C]        forward [--arch A]
 //   benchmark --arch A [--inference] [--batch-size B] [--steps N] [--amp T]        zoo
+//   bulk CHECKPOINTS... [--zoo-dir DIR] [--config C] --data D [--csv F] [--real-labels real.json] [--flip]
+//   features --arch A --checkpoint F (IMAGES... | --input-npy X.npy) --out DIR [--out-indices 0,1,2,3]
 //
 // The flag spellings from before the subcommands ("--predict", "--zoo", ...)
 // are respelt with a note on stderr.
@@ -24,7 +26,8 @@ int main(int argc, char** argv) {
   const std::vector<hornet::cli::Command> commands{
       hornet_eval::add_validate(app), hornet_eval::add_predict(app), hornet_eval::add_load(app),
       hornet_eval::add_inspect(app),  hornet_eval::add_summary(app), hornet_eval::add_forward(app),
-      hornet_eval::add_benchmark(app), hornet_eval::add_zoo(app)};
+      hornet_eval::add_benchmark(app), hornet_eval::add_zoo(app),     hornet_eval::add_features(app),
+      hornet_eval::add_bulk(app)};
   std::vector<std::string> names;
   for (const auto& c : commands) names.push_back(c.app->get_name());
   auto args = hornet::cli::arguments(argc, argv);

@@ -58,6 +58,7 @@ else
   echo "setup: all Debian packages present"
 fi
 
+hornet_install_ecosystem
 cmake_torch_args=()
 if [[ $HORNET_TORCH == pypi ]]; then
   hornet_install_pypi_torch
@@ -76,7 +77,8 @@ fi
 
 echo "setup: configuring $HORNET_BUILD_DIR (Release, LibTorch '$HORNET_TORCH')"
 # shellcheck disable=SC2086
-cmake -S "$repo" -B "$HORNET_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cmake_torch_args[@]}" ${CMAKE_ARGS:-}
+cmake -S "$repo" -B "$HORNET_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cmake_torch_args[@]}" \
+  -DHORNET_ECOSYSTEM_PYTHON="$HORNET_ECOSYSTEM_VENV/bin/python" ${CMAKE_ARGS:-}
 echo "setup: building"
 cmake --build "$HORNET_BUILD_DIR"
 report "built"

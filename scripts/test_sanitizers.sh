@@ -5,13 +5,15 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${SANITIZE_BUILD_DIR:-$repo/build-sanitize}
+# shellcheck source=scripts/torch_env.sh
+source "$repo/scripts/torch_env.sh"
 "$repo/scripts/setup.sh" --deps-only
 if ! command -v clang++ >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed"; then
   sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends clang libclang-rt-14-dev
 fi
 CC=clang CXX=clang++ cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DHORNET_SANITIZE=ON -DHORNET_FUZZ=ON
+  -DHORNET_SANITIZE=ON -DHORNET_FUZZ=ON -DHORNET_ECOSYSTEM_PYTHON="$HORNET_ECOSYSTEM_VENV/bin/python"
 cmake --build "$build_dir"
 # LibTorch itself is not instrumented: its std containers lack ASan's
 # annotations, so container-overflow checks would misfire across the boundary.

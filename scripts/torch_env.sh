@@ -5,6 +5,8 @@
 #   HORNET_TORCH_VENV   the venv for pypi (default ~/.cache/hornet/torch-2.11.0,
 #                       shared by every checkout)
 #   BUILD_DIR           the build directory (default build/ or build-pypi/)
+#   HORNET_ECOSYSTEM_VENV  the venv of the ecosystem tests' Python packages
+#                       (tests/ecosystem/requirements.txt; default ~/.cache/hornet/ecosystem)
 
 HORNET_TORCH=${HORNET_TORCH:-debian}
 HORNET_PYPI_TORCH_VERSION=2.11.0
@@ -19,6 +21,7 @@ case $HORNET_TORCH in
     ;;
 esac
 HORNET_TORCH_VENV=${HORNET_TORCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/hornet/torch-$HORNET_PYPI_TORCH_VERSION}
+HORNET_ECOSYSTEM_VENV=${HORNET_ECOSYSTEM_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/hornet/ecosystem}
 
 # Bytes received on every network interface but loopback since boot.
 hornet_bytes_received() {
@@ -46,4 +49,20 @@ hornet_install_pypi_torch() {
   [[ -x $python ]] || /usr/bin/python3 -m venv "$HORNET_TORCH_VENV"
   "$python" -m pip install --disable-pip-version-check --progress-bar off -q \
     "torch==$HORNET_PYPI_TORCH_VERSION" "numpy==$HORNET_PYPI_NUMPY_VERSION"
+}
+
+# The tools hornet's files must work with (safetensors, TensorBoard, webdataset,
+# mmpretrain's backbone), pinned, in a venv that sees Debian's torch and numpy.
+hornet_install_ecosystem() {
+  local requirements=$repo/tests/ecosystem/requirements.txt
+  local stamp=$HORNET_ECOSYSTEM_VENV/requirements.txt
+  if cmp -s "$requirements" "$stamp"; then
+    echo "setup: ecosystem test packages present in $HORNET_ECOSYSTEM_VENV"
+    return
+  fi
+  echo "setup: installing the ecosystem test packages (tests/ecosystem/requirements.txt) into $HORNET_ECOSYSTEM_VENV"
+  [[ -x $HORNET_ECOSYSTEM_VENV/bin/python ]] || /usr/bin/python3 -m venv --system-site-packages "$HORNET_ECOSYSTEM_VENV"
+  "$HORNET_ECOSYSTEM_VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -q \
+    -r "$requirements"
+  cp "$requirements" "$stamp"
 }

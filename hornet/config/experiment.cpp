@@ -277,6 +277,10 @@ void add_model_keys(Table& t) {
       "model.init", [](ExperimentConfig& e) -> models::InitScheme& { return e.model.init; },
       "official: trunc-normal(0.02) on convolutions and linears; mmpretrain: on linears "
       "only");
+  t.add<int64_t>(
+      "model.backbone.frozen_stages", [](ExperimentConfig& e) -> int64_t& { return e.model.frozen_stages; },
+      "stages 0..N (with their downsampling) keep their weights and run in evaluation mode (-1: none)",
+      {"-1 to 3", "must be -1 or a stage index in [0, 3]", [](double v) { return v >= -1 && v <= 3; }});
 }
 
 void add_train_data_keys(Table& t) {
@@ -292,6 +296,12 @@ void add_train_data_keys(Table& t) {
   t.add<int>(
       "data.train.workers", [](ExperimentConfig& e) -> int& { return e.train.workers; },
       "loader threads per rank", positive(), false);
+  t.add<int64_t>(
+      "data.train.shuffle_buffer", [](ExperimentConfig& e) -> int64_t& { return e.train.shuffle_buffer; },
+      "WebDataset shards: samples each read stream holds to draw from at random (docs/data.md)", positive());
+  t.add<int>(
+      "data.train.shard_streams", [](ExperimentConfig& e) -> int& { return e.train.shard_streams; },
+      "WebDataset shards: streams per rank, each reading its own shards in order", positive());
   t.add<int>(
       "data.train.prefetch", [](ExperimentConfig& e) -> int& { return e.train.prefetch; },
       "batches prepared ahead", non_negative(), false);
@@ -554,6 +564,10 @@ void add_runtime_keys(Table& t) {
   t.add<int64_t>(
       "runtime.log_interval", [](ExperimentConfig& e) -> int64_t& { return e.runtime.log_interval; },
       "micro-batches between log lines", positive(), false);
+  t.add<bool>(
+      "runtime.tensorboard", [](ExperimentConfig& e) -> bool& { return e.runtime.tensorboard; },
+      "also write the metrics, and a grid of the first batch, as TensorBoard event files in the work dir's "
+      "tensorboard/", {}, false);
   t.add<int64_t>(
       "runtime.val_interval", [](ExperimentConfig& e) -> int64_t& { return e.runtime.val_interval; },
       "epochs between validations (0: never)", non_negative(), false);

@@ -37,6 +37,7 @@ struct ModelConfig {
   double drop_path_rate = 0.0;
   double layer_scale_init_value = 1e-6;
   models::InitScheme init = models::InitScheme::kOfficial;
+  int64_t frozen_stages = -1;
 };
 
 struct DatasetConfig {
@@ -52,6 +53,8 @@ struct TrainDataConfig {
   int64_t expected_size = 0;
   int workers = 4;
   int prefetch = 2;
+  int64_t shuffle_buffer = 8192;
+  int shard_streams = 4;
   data::TrainPipelineOptions pipeline;
   data::MixupOptions mixup;
 };
@@ -100,6 +103,7 @@ struct RuntimeConfig {
   bool activation_checkpointing = false;
   ops::kernels::FusedMode fused_kernels = ops::kernels::FusedMode::kAuto;
   int64_t log_interval = 10;
+  bool tensorboard = true;
   int64_t val_interval = 1;
   int64_t checkpoint_interval = 1;
   int64_t checkpoint_every_iters = 0;

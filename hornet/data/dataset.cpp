@@ -1,8 +1,13 @@
 // ImageFolder, annotation-file and ImageNet datasets.
 #include "hornet/data/dataset.h"
 
+#include "hornet/io/file_util.h"
+#include "hornet/io/tar.h"
+#include "hornet/io/zip.h"
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -121,8 +126,86 @@ Dataset Dataset::annotation_file(const std::string& ann_file, const std::string&
   return d;
 }
 
+bool Dataset::is_shards(const std::string& path) {
+  if (fs::is_regular_file(path)) return fs::path(path).extension() == ".tar";
+  if (!fs::is_directory(path)) return false;
+  bool tar = false;
+  for (const auto& e : fs::directory_iterator(path)) {
+    if (e.is_directory()) return false;
+    tar = tar || e.path().extension() == ".tar";
+  }
+  return tar;
+}
+
+Dataset Dataset::shards(const std::string& path, int64_t num_classes) {
+  std::vector<std::string> files;
+  if (fs::is_directory(path)) {
+    for (const auto& e : fs::directory_iterator(path)) {
+      if (e.is_regular_file() && e.path().extension() == ".tar") files.push_back(e.path().string());
+    }
+    std::sort(files.begin(), files.end());
+  } else {
+    files.push_back(path);
+  }
+  if (files.empty()) throw std::runtime_error(path + ": no .tar shards");
+  Dataset d;
+  int64_t max_label = -1;
+  for (const auto& file : files) {
+    const auto members = io::list_tar(file);
+    const size_t before = d.samples_.size();
+    io::RandomAccessFile reader(file);
+    // Members of one sample are consecutive and share the key before the first dot of their base name.
+    for (size_t k = 0; k < members.size();) {
+      const auto key_of = [](const std::string& name) {
+        const size_t slash = name.rfind('/');
+        const size_t dot = name.find('.', slash == std::string::npos ? 0 : slash + 1);
+        return dot == std::string::npos ? name : name.substr(0, dot);
+      };
+      const std::string key = key_of(members[k].name);
+      Sample s{file, -1, true, 0, 0};
+      for (; k < members.size() && key_of(members[k].name) == key; ++k) {
+        const auto& m = members[k];
+        const std::string ext = m.name.substr(key.size());
+        if (ext == ".cls") {
+          if (m.size > 32) throw std::runtime_error(file + ": " + m.name + " is not a class index");
+          const std::string text = trim(reader.read(m.offset, static_cast<size_t>(m.size)));
+          char* end = nullptr;
+          s.label = std::strtoll(text.c_str(), &end, 10);
+          if (text.empty() || *end != '\0' || s.label < 0 || (num_classes > 0 && s.label >= num_classes)) {
+            throw std::runtime_error(file + ": " + m.name + " holds '" + text + "', not a class index" +
+                                     (num_classes > 0 ? " below " + std::to_string(num_classes) : ""));
+          }
+        } else if (has_image_extension(ext)) {
+          s.offset = m.offset;
+          s.size = m.size;
+        }
+      }
+      if (s.size == 0 || s.label < 0) {
+        throw std::runtime_error(file + ": sample '" + key + "' has " + (s.size == 0 ? "no image" : "no .cls label"));
+      }
+      max_label = std::max(max_label, s.label);
+      d.samples_.push_back(std::move(s));
+    }
+    d.shard_sizes_.push_back(static_cast<int64_t>(d.samples_.size() - before));
+  }
+  if (d.samples_.empty()) throw std::runtime_error(path + ": the shards hold no samples");
+  const auto names = fs::path(fs::is_directory(path) ? path : fs::path(path).parent_path().string()) / "classes.txt";
+  const int64_t classes = num_classes > 0 ? num_classes : max_label + 1;
+  for (int64_t c = 0; c < classes; ++c) d.classes_.push_back(std::to_string(c));
+  if (fs::is_regular_file(names)) d.set_class_names(names.string());
+  d.description_ = path + " (WebDataset: " + std::to_string(files.size()) + " shards, " +
+                   std::to_string(d.samples_.size()) + " images, " + std::to_string(d.classes_.size()) + " classes)";
+  return d;
+}
+
+std::string read_sample_bytes(const Sample& sample) {
+  if (!sample.in_shard) return io::read_file(sample.path);
+  return io::RandomAccessFile(sample.path).read(sample.offset, static_cast<size_t>(sample.size));
+}
+
 Dataset Dataset::open(const std::string& path, const std::string& split, const std::string& data_prefix,
                       int64_t num_classes) {
+  if (split.empty() && is_shards(path)) return shards(path, num_classes);
   if (fs::is_regular_file(path)) {
     const std::string prefix = data_prefix.empty() ? fs::path(path).parent_path().string() : data_prefix;
     return annotation_file(path, prefix, num_classes);

@@ -5,7 +5,11 @@
 //   annotation file: mmpretrain's `relative/path label` lines under a data prefix
 //     (ImageNet's val split: `ILSVRC2012_val_00000001.JPEG 65`);
 //   ImageNet layouts: <root>/meta/<split>.txt + <root>/<split>/ when the
-//     annotation exists, else <root>/<split>/ as an ImageFolder.
+//     annotation exists, else <root>/<split>/ as an ImageFolder;
+//   WebDataset shards: tar files whose members sharing a key (the name up to
+//     its first dot) make one sample, an image (`key.jpg`, `.png`, ...) and its
+//     label (`key.cls`, the class index as text), as webdataset's ShardWriter
+//     and `hornet-data shard` write them; a folder of them (sorted), or one.
 #pragma once
 
 #include <cstdint>
@@ -15,9 +19,15 @@
 namespace hornet::data {
 
 struct Sample {
-  std::string path;
+  std::string path;  ///< the image file, or the shard holding it
   int64_t label = 0;
+  /// In a shard: the image's bytes lie at `offset`, `size` long, in `path`.
+  bool in_shard = false;
+  uint64_t offset = 0, size = 0;
 };
+
+/// The encoded bytes of a sample's image; std::runtime_error naming the file when unreadable.
+std::string read_sample_bytes(const Sample& sample);
 
 class Dataset {
  public:
@@ -33,6 +43,13 @@ class Dataset {
   /// must lie below `num_classes` when it is given).
   static Dataset open(const std::string& path, const std::string& split = "", const std::string& data_prefix = "",
                       int64_t num_classes = 0);
+  /// WebDataset shards: `path` is a .tar file or a folder of them (read in
+  /// name order, with class names from a classes.txt beside them when there
+  /// is one). Throws std::runtime_error naming the shard and key of a sample
+  /// without an image or a label, or with a label that is not a class index.
+  static Dataset shards(const std::string& path, int64_t num_classes = 0);
+  /// Whether `path` is a .tar file or a folder holding .tar files and no subfolders.
+  static bool is_shards(const std::string& path);
 
   const std::vector<Sample>& samples() const { return samples_; }
   size_t size() const { return samples_.size(); }
@@ -44,9 +61,12 @@ class Dataset {
   void set_class_names(const std::string& path);
   /// A short description: root, sample and class counts.
   const std::string& description() const { return description_; }
+  /// Samples per shard, in order (their samples are consecutive); empty unless sharded.
+  const std::vector<int64_t>& shard_sizes() const { return shard_sizes_; }
 
  private:
   std::vector<Sample> samples_;
+  std::vector<int64_t> shard_sizes_;
   std::vector<std::string> classes_;
   std::string description_;
 };

@@ -57,7 +57,14 @@ struct DataLoader::State {
   int64_t consecutive_failures = 0;
 
   State(Dataset d, std::shared_ptr<const SampleTransform> t, const SamplerOptions& so, const LoaderOptions& lo)
-      : dataset(std::move(d)), transform(std::move(t)), sampler(static_cast<int64_t>(dataset.size()), so), o(lo) {}
+      : dataset(std::move(d)), transform(std::move(t)), sampler(static_cast<int64_t>(dataset.size()), with_shards(so)),
+        o(lo) {}
+
+  // A sharded dataset is visited shard by shard (see sampler.h).
+  SamplerOptions with_shards(SamplerOptions so) const {
+    so.shard_sizes = dataset.shard_sizes();
+    return so;
+  }
 
   int64_t batch_count(int64_t samples) const {
     return o.drop_last ? samples / o.batch_size : (samples + o.batch_size - 1) / o.batch_size;
@@ -97,7 +104,7 @@ struct DataLoader::State {
       DecodeInfo info;
       std::exception_ptr fatal;
       try {
-        const std::string bytes = io::read_file(sample.path);
+        const std::string bytes = read_sample_bytes(sample);
         Rng rng({o.seed, static_cast<uint64_t>(ep), static_cast<uint64_t>(index),
                  static_cast<uint64_t>(sampler.options().rank), static_cast<uint64_t>(p)});
         const cv::Mat img = transform->apply(bytes, rng, &info);

@@ -2,6 +2,7 @@
 
 #include "hornet/data/rng.h"
 
+#include <algorithm>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -16,9 +17,79 @@ Sampler::Sampler(int64_t dataset_size, const SamplerOptions& options) : n_(datas
   }
   per_rank_ = o_.drop_last ? n_ / o_.world_size : (n_ + o_.world_size - 1) / o_.world_size;
   if (per_rank_ < 1) throw std::invalid_argument("Sampler: fewer samples than ranks");
+  if (!o_.shard_sizes.empty()) {
+    int64_t total = 0;
+    for (int64_t size : o_.shard_sizes) total += size;
+    if (total != n_) throw std::invalid_argument("Sampler: the shard sizes do not add up to the dataset's size");
+    if (static_cast<int64_t>(o_.shard_sizes.size()) < o_.world_size) {
+      throw std::invalid_argument("Sampler: " + std::to_string(o_.shard_sizes.size()) + " shards for " +
+                                  std::to_string(o_.world_size) +
+                                  " ranks; each rank reads whole shards, so write at least one per rank");
+    }
+    if (o_.streams < 1 || o_.shuffle_buffer < 1) {
+      throw std::invalid_argument("Sampler: streams and the shuffle buffer must be at least 1");
+    }
+  }
+}
+
+std::vector<int64_t> Sampler::shard_order(int64_t epoch) const {
+  const auto& sizes = o_.shard_sizes;
+  std::vector<int64_t> first(sizes.size(), 0), shards(sizes.size());
+  for (size_t k = 1; k < sizes.size(); ++k) first[k] = first[k - 1] + sizes[k - 1];
+  std::iota(shards.begin(), shards.end(), 0);
+  if (o_.shuffle) {
+    Rng rng({o_.seed, static_cast<uint64_t>(epoch), 0x5348415244ULL});
+    for (int64_t i = static_cast<int64_t>(shards.size()) - 1; i > 0; --i) std::swap(shards[i], shards[rng.randint(0, i)]);
+  }
+  std::vector<int64_t> mine;
+  for (size_t k = static_cast<size_t>(o_.rank); k < shards.size(); k += static_cast<size_t>(o_.world_size)) {
+    mine.push_back(shards[k]);
+  }
+  const size_t streams = std::min(static_cast<size_t>(o_.streams), mine.size());
+  std::vector<std::vector<int64_t>> read(streams);
+  for (size_t s = 0; s < streams; ++s) {
+    Rng rng({o_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(o_.rank), s, 0x425546ULL});
+    std::vector<int64_t> buffer;
+    const auto emit_random = [&] {
+      const auto r = static_cast<size_t>(rng.randint(0, static_cast<int64_t>(buffer.size()) - 1));
+      read[s].push_back(buffer[r]);
+      buffer[r] = buffer.back();
+      buffer.pop_back();
+    };
+    for (size_t j = s; j < mine.size(); j += streams) {
+      const int64_t shard = mine[j];
+      for (int64_t i = 0; i < sizes[static_cast<size_t>(shard)]; ++i) {
+        const int64_t index = first[static_cast<size_t>(shard)] + i;
+        if (!o_.shuffle) {
+          read[s].push_back(index);
+          continue;
+        }
+        buffer.push_back(index);
+        if (static_cast<int64_t>(buffer.size()) >= o_.shuffle_buffer) emit_random();
+      }
+    }
+    while (!buffer.empty()) emit_random();
+  }
+  std::vector<int64_t> order;
+  order.reserve(static_cast<size_t>(per_rank_));
+  for (size_t k = 0, left = streams; left > 0; ++k) {
+    left = 0;
+    for (const auto& stream : read) {
+      if (k < stream.size()) {
+        order.push_back(stream[k]);
+        ++left;
+      }
+    }
+  }
+  const size_t have = order.size();
+  if (have == 0) throw std::runtime_error("Sampler: rank " + std::to_string(o_.rank) + "'s shards hold no samples");
+  for (size_t k = have; k < static_cast<size_t>(per_rank_); ++k) order.push_back(order[(k - have) % have]);
+  order.resize(static_cast<size_t>(per_rank_));
+  return order;
 }
 
 std::vector<int64_t> Sampler::indices(int64_t epoch) const {
+  if (!o_.shard_sizes.empty()) return shard_order(epoch);
   std::vector<int64_t> order(static_cast<size_t>(n_));
   std::iota(order.begin(), order.end(), 0);
   if (o_.shuffle) {

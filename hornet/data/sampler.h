@@ -5,6 +5,18 @@
 // like PyTorch's DistributedSampler (the epoch's order padded by repeating its
 // start to a multiple of the world size, then every world_size-th index from
 // `rank`), so all ranks see the same number of samples.
+//
+// A sharded dataset (WebDataset tar files, whose samples are consecutive
+// indices) is visited shard by shard instead, so that files are read in
+// order: each epoch deals the shards, in an order seeded by seed + epoch,
+// round-robin to the ranks; a rank splits its shards into `streams`, each
+// reading its shards front to back through a shuffle buffer of
+// `shuffle_buffer` samples (emitting a random one as each new one comes in, as
+// webdataset's shuffle does), and the streams' samples are interleaved. Each
+// rank is then cut, or padded by repeating its start, to the length the
+// unsharded sampler gives. The order depends on the seed, epoch, rank, world
+// size, streams and buffer, never on the loader's threads; resuming at a batch
+// replays it exactly.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +31,10 @@ struct SamplerOptions {
   int world_size = 1;
   /// Drop the tail instead of padding, so ranks get floor(N / world) samples.
   bool drop_last = false;
+  /// Sharded datasets: samples per shard, in index order (empty: not sharded).
+  std::vector<int64_t> shard_sizes;
+  int64_t shuffle_buffer = 8192;
+  int streams = 4;
 };
 
 class Sampler {
@@ -31,6 +47,7 @@ class Sampler {
   const SamplerOptions& options() const { return o_; }
 
  private:
+  std::vector<int64_t> shard_order(int64_t epoch) const;
   int64_t n_;
   SamplerOptions o_;
   int64_t per_rank_;

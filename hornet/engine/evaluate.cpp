@@ -14,7 +14,12 @@
 #include "hornet/ops/autocast.h"
 #include "hornet/ops/kernels/fused_ops.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
 #include <optional>
+#include <regex>
 #include <sstream>
 
 namespace hornet::engine {
@@ -24,7 +29,8 @@ constexpr int64_t kColumns = 6;
 }  // namespace
 
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits,
-                    distributed::ProcessGroup* group, c10::ScalarType autocast, bool channels_last) {
+                    distributed::ProcessGroup* group, c10::ScalarType autocast, bool channels_last, bool flip) {
+  const auto start = std::chrono::steady_clock::now();
   if (group && group->size() > 1 && keep_logits) {
     throw std::invalid_argument("evaluate: logits are kept only in a single process");
   }
@@ -47,6 +53,7 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
       std::optional<ops::AutocastGuard> amp;
       if (autocast != c10::ScalarType::Undefined) amp.emplace(device.type(), autocast);
       out = model.forward(images).to(torch::kFloat32);
+      if (flip) out = 0.5 * (out + model.forward(images.flip({3})).to(torch::kFloat32));
     }
     const auto& y = batch->labels;
     const auto hits = topk_hits(out, y, 5);
@@ -100,7 +107,68 @@ EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader
     r.labels = torch::cat(labels);
     r.indices = torch::cat(indices);
   }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
+}
+
+std::vector<std::vector<int64_t>> read_real_labels(const std::string& path) {
+  io::JsonValue root;
+  try {
+    root = io::parse_json(io::read_file(path), 4);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(path + ": not a ReaL label file: " + e.what());
+  }
+  if (!root.is(io::JsonValue::Kind::kArray)) throw std::runtime_error(path + ": not a ReaL label file: expected a list");
+  std::vector<std::vector<int64_t>> labels;
+  for (const auto& entry : root.items) {
+    if (!entry.is(io::JsonValue::Kind::kArray)) {
+      throw std::runtime_error(path + ": entry " + std::to_string(labels.size()) + " is not a list of classes");
+    }
+    std::vector<int64_t> classes;
+    for (const auto& c : entry.items) {
+      try {
+        classes.push_back(static_cast<int64_t>(io::json_uint64(c, "a class")));
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(path + ": entry " + std::to_string(labels.size()) + ": " + e.what());
+      }
+    }
+    labels.push_back(std::move(classes));
+  }
+  return labels;
+}
+
+void score_real_labels(EvalResult& r, const std::vector<std::vector<int64_t>>& real) {
+  if (!r.logits.defined() || r.paths.size() != static_cast<size_t>(r.logits.size(0))) {
+    throw std::logic_error("score_real_labels: the evaluation kept no logits and paths");
+  }
+  const int64_t k = std::min<int64_t>(5, r.logits.size(1));
+  const auto top = std::get<1>(r.logits.topk(k, 1)).contiguous();
+  const auto* classes = top.data_ptr<int64_t>();
+  int64_t counted = 0, hit1 = 0, hit5 = 0;
+  static const std::regex name(R"(ILSVRC2012_val_(\d{8})\.[A-Za-z]+)");
+  for (size_t row = 0; row < r.paths.size(); ++row) {
+    const std::string base = std::filesystem::path(r.paths[row]).filename().string();
+    std::smatch m;
+    if (!std::regex_match(base, m, name)) {
+      throw std::invalid_argument(r.paths[row] + ": ReaL labels go by ImageNet's validation file names "
+                                                 "(ILSVRC2012_val_00000001.JPEG, ...)");
+    }
+    const auto number = std::stoll(m[1]);
+    if (number < 1 || number > static_cast<int64_t>(real.size())) {
+      throw std::invalid_argument(r.paths[row] + ": image " + std::to_string(number) + " is past the " +
+                                  std::to_string(real.size()) + " entries of the ReaL labels");
+    }
+    const auto& right = real[static_cast<size_t>(number - 1)];
+    if (right.empty()) continue;
+    ++counted;
+    const auto is_right = [&](int64_t c) { return std::find(right.begin(), right.end(), c) != right.end(); };
+    const int64_t* mine = classes + static_cast<int64_t>(row) * k;
+    hit1 += is_right(mine[0]);
+    hit5 += std::any_of(mine, mine + k, is_right);
+  }
+  r.real_samples = counted;
+  r.real_top1 = counted ? 100.0 * static_cast<double>(hit1) / static_cast<double>(counted) : NAN;
+  r.real_top5 = counted ? 100.0 * static_cast<double>(hit5) / static_cast<double>(counted) : NAN;
 }
 
 data::Dataset open_dataset(const config::DatasetConfig& d, int64_t num_classes) {
@@ -167,13 +235,16 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
   auto model = load_classifier(c, checkpoint, options.weights, &found);
   apply_math_switches(setup);
   place_model(*model, setup);
-  auto result = evaluate(*model, *loader, options.keep_logits, nullptr, autocast_type(setup.amp), setup.channels_last);
+  const bool real = !options.real_labels.empty();
+  const auto real_labels = real ? read_real_labels(options.real_labels) : std::vector<std::vector<int64_t>>{};
+  auto result = evaluate(*model, *loader, options.keep_logits || real, nullptr, autocast_type(setup.amp),
+                         setup.channels_last, options.flip);
   result.ema = found.ema;
   result.file_has_both = found.file_has_both;
   result.weights_source = found.source;
   result.class_names = class_names;
   result.data = description;
-  if (options.keep_logits && result.indices.defined()) {
+  if ((options.keep_logits || real) && result.indices.defined()) {
     const auto& samples = loader->dataset().samples();
     const auto* index = result.indices.data_ptr<int64_t>();
     for (int64_t k = 0; k < result.indices.numel(); ++k) result.paths.push_back(samples[static_cast<size_t>(index[k])].path);
@@ -182,6 +253,8 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
     throw std::runtime_error(description + ": no image could be evaluated (" + loader->stats().str() +
                              "); the accuracy of nothing is not reported");
   }
+  if (real) score_real_labels(result, real_labels);
+  if (real && !options.keep_logits) result.logits = result.labels = result.indices = torch::Tensor();
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include "hornet/io/state_dict.h"
 #include "hornet/models/classifier.h"
 
+#include <cmath>
 #include <memory>
 
 namespace hornet::distributed {
@@ -35,7 +36,24 @@ struct EvalResult {
   std::vector<std::string> paths;        ///< with the logits: each row's image file
   std::vector<std::string> class_names;  ///< the dataset's
   std::string data;                      ///< the dataset's description
+  double seconds = 0.0;                  ///< the evaluation loop's wall time (loading the data included)
+  /// ImageNet-ReaL accuracy (percent) over the `real_samples` images that
+  /// have ReaL labels; NaN when not asked for.
+  double real_top1 = NAN, real_top5 = NAN;
+  int64_t real_samples = 0;
 };
+
+/// ImageNet-ReaL labels (real.json of "Are we done with ImageNet?", Beyer et
+/// al. 2020): entry i lists every class judged right for validation image
+/// ILSVRC2012_val_<i+1, 8 digits>; an empty list leaves the image out. Throws
+/// std::runtime_error naming the file when it is not such a list.
+std::vector<std::vector<int64_t>> read_real_labels(const std::string& path);
+
+/// Sets `result`'s ReaL accuracy from its kept logits and paths: an image
+/// counts as right at k when any of its top-k classes is among its ReaL
+/// labels. Throws std::invalid_argument naming an image whose file name is not
+/// ILSVRC2012_val_NNNNNNNN.* or whose number the labels do not reach.
+void score_real_labels(EvalResult& result, const std::vector<std::vector<int64_t>>& real);
 
 /// Per-class counts of an evaluation: samples and top-1 hits of each true
 /// class, and (when `with_confusion`) the confusion matrix, rows the true
@@ -67,10 +85,12 @@ std::vector<std::string> write_logits(const std::string& path, const EvalResult&
 /// `group`: the ranks whose shards make up the dataset (null: this loader is all of it).
 /// `autocast`: the forward's mixed-precision type (Undefined: full precision).
 /// `channels_last`: feed the model channels-last images (its convolution
-/// weights are, see engine/device_setup.h).
+/// weights are, see engine/device_setup.h). `flip`: test-time augmentation,
+/// the logits are the mean of the image's and its mirror image's.
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits = false,
                     distributed::ProcessGroup* group = nullptr,
-                    c10::ScalarType autocast = c10::ScalarType::Undefined, bool channels_last = false);
+                    c10::ScalarType autocast = c10::ScalarType::Undefined, bool channels_last = false,
+                    bool flip = false);
 
 /// Opens a dataset as a config describes it (root, split, prefix, class
 /// names); an annotation file's labels must lie below `num_classes` (when > 0),
@@ -99,6 +119,8 @@ struct ValidateOptions {
   int64_t batch_size = 0;  ///< 0: the config's
   bool keep_logits = false;
   config::AmpSetting amp = config::AmpSetting::kOff;  ///< autocast in the forward
+  bool flip = false;        ///< horizontal-flip test-time augmentation (see evaluate)
+  std::string real_labels;  ///< a real.json to score ImageNet-ReaL accuracy with too
 };
 EvalResult validate_checkpoint(const config::ExperimentConfig& config, const std::string& checkpoint,
                                const ValidateOptions& options);

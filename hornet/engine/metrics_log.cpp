@@ -1,5 +1,6 @@
 #include "hornet/engine/metrics_log.h"
 
+#include "hornet/io/event_file.h"
 #include "hornet/io/file_util.h"
 #include "hornet/io/json.h"
 
@@ -22,27 +23,30 @@ class FieldReader {
   explicit FieldReader(const std::string& line) {
     for (auto& [key, value] : io::parse_flat_json_object(line)) fields_[key] = std::move(value);
   }
-  const io::JsonScalar& get(const std::string& key, io::JsonScalar::Kind kind, bool nullable = false) const {
+  const io::JsonValue& get(const std::string& key, io::JsonValue::Kind kind, bool nullable = false) const {
     const auto it = fields_.find(key);
     if (it == fields_.end()) throw std::invalid_argument("no \"" + key + "\" field");
-    if (it->second.kind != kind && !(nullable && it->second.kind == io::JsonScalar::Kind::kNull)) {
+    if (it->second.kind != kind && !(nullable && it->second.kind == io::JsonValue::Kind::kNull)) {
       throw std::invalid_argument("\"" + key + "\" has the wrong type");
     }
     return it->second;
   }
   int64_t integer(const std::string& key) const {
-    const double v = get(key, io::JsonScalar::Kind::kNumber).number;
+    const double v = get(key, io::JsonValue::Kind::kNumber).number;
     if (v != std::floor(v) || v < 0) throw std::invalid_argument("\"" + key + "\" is not a count");
     return static_cast<int64_t>(v);
   }
-  double number(const std::string& key) const {
-    const auto& v = get(key, io::JsonScalar::Kind::kNumber, true);
-    return v.kind == io::JsonScalar::Kind::kNull ? NAN : v.number;
+  double optional_number(const std::string& key) const {
+    return fields_.count(key) ? number(key) : NAN;
   }
-  std::string text(const std::string& key) const { return get(key, io::JsonScalar::Kind::kString).text; }
+  double number(const std::string& key) const {
+    const auto& v = get(key, io::JsonValue::Kind::kNumber, true);
+    return v.kind == io::JsonValue::Kind::kNull ? NAN : v.number;
+  }
+  std::string text(const std::string& key) const { return get(key, io::JsonValue::Kind::kString).text; }
 
  private:
-  std::map<std::string, io::JsonScalar> fields_;
+  std::map<std::string, io::JsonValue> fields_;
 };
 
 }  // namespace
@@ -57,7 +61,8 @@ std::string metrics_line(const MetricsRecord& r) {
               {"loss", number(r.loss)},
               {"lr", number(r.lr)},
               {"images_per_s", number(r.images_per_s)},
-              {"data_wait", number(r.data_wait)}};
+              {"data_wait", number(r.data_wait)},
+              {"memory_mib", number(r.memory_mib)}};
   } else {
     fields = {{"mode", io::json_string("val")},
               {"epoch", integer(r.epoch)},
@@ -88,6 +93,7 @@ MetricsRecord parse_metrics_line(const std::string& line) {
     r.lr = f.number("lr");
     r.images_per_s = f.number("images_per_s");
     r.data_wait = f.number("data_wait");
+    r.memory_mib = f.optional_number("memory_mib");
   } else {
     r.top1 = f.number("top1");
     r.top5 = f.number("top5");
@@ -112,13 +118,32 @@ std::vector<MetricsRecord> read_metrics(const std::string& path) {
   return records;
 }
 
-MetricsLog::MetricsLog(const std::string& path) : out_(path, std::ios::app) {
+MetricsLog::MetricsLog(const std::string& path, const std::string& tensorboard_dir, int64_t start_step)
+    : out_(path, std::ios::app) {
   if (!out_) throw std::runtime_error(path + ": cannot write the metrics log");
+  if (!tensorboard_dir.empty()) tensorboard_ = std::make_unique<io::EventFileWriter>(tensorboard_dir, start_step);
+}
+
+MetricsLog::~MetricsLog() = default;
+
+void MetricsLog::add_image(const std::string& tag, const std::string& png, int height, int width, int64_t step) {
+  if (tensorboard_) tensorboard_->add_image(tag, png, height, width, 3, step);
 }
 
 void MetricsLog::append(const MetricsRecord& record) {
   out_ << metrics_line(record) << "\n";
   out_.flush();
+  if (!tensorboard_) return;
+  const std::vector<std::pair<const char*, double>> scalars =
+      record.mode == MetricsRecord::Mode::kTrain
+          ? std::vector<std::pair<const char*, double>>{{"train/loss", record.loss},
+                                                       {"train/lr", record.lr},
+                                                       {"train/images_per_s", record.images_per_s},
+                                                       {"train/data_wait", record.data_wait},
+                                                       {"train/memory_mib", record.memory_mib}}
+          : std::vector<std::pair<const char*, double>>{
+                {"val/top1", record.top1}, {"val/top5", record.top5}, {"val/loss", record.loss}};
+  for (const auto& [tag, value] : scalars) tensorboard_->add_scalar(tag, value, record.step);
 }
 
 void truncate_metrics(const std::string& path, int64_t step, int64_t epochs) {

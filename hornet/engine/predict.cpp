@@ -44,18 +44,12 @@ std::string class_name(int64_t c, const std::vector<std::string>& names) {
 
 }  // namespace
 
-PredictResult predict(models::ImageClassifierImpl& model, const std::vector<std::string>& paths,
-                      const data::EvalPipelineOptions& preprocess, int topk, int64_t batch_size,
-                      c10::ScalarType autocast) {
-  if (paths.empty()) throw std::invalid_argument("predict: no images given");
-  if (batch_size < 1) throw std::invalid_argument("predict: batch size must be at least 1");
+void for_each_image_batch(const std::vector<std::string>& paths, const data::EvalPipelineOptions& preprocess,
+                          int64_t batch_size, std::vector<SkippedImage>& skipped, const ImageBatchFn& consume) {
+  if (paths.empty()) throw std::invalid_argument("no images given");
+  if (batch_size < 1) throw std::invalid_argument("the batch size must be at least 1");
   const auto transform = data::make_eval_transform(preprocess);
   const int64_t h = transform->height(), w = transform->width();
-  const torch::Tensor reference = model.parameters().front();
-  model.eval();
-  torch::NoGradGuard no_grad;
-  PredictResult out;
-  std::vector<torch::Tensor> logits;
   data::Rng rng;
   for (size_t begin = 0; begin < paths.size(); begin += static_cast<size_t>(batch_size)) {
     const size_t end = std::min(paths.size(), begin + static_cast<size_t>(batch_size));
@@ -69,11 +63,27 @@ PredictResult predict(models::ImageClassifierImpl& model, const std::vector<std:
         data::copy_to_chw(img, batch.data_ptr<uint8_t>() + static_cast<int64_t>(read.size()) * 3 * h * w);
         read.push_back(paths[k]);
       } catch (const std::exception& e) {
-        out.skipped.push_back({paths[k], e.what()});
+        skipped.push_back({paths[k], e.what()});
       }
     }
-    if (read.empty()) continue;
-    const auto images = batch.narrow(0, 0, static_cast<int64_t>(read.size()));
+    if (!read.empty()) consume(batch.narrow(0, 0, static_cast<int64_t>(read.size())), read);
+  }
+  if (!skipped.empty() && skipped.size() == paths.size()) {
+    throw std::runtime_error("no image could be read: " + skipped.front().path + ": " + skipped.front().reason +
+                             (skipped.size() > 1 ? " (and " + std::to_string(skipped.size() - 1) + " more)" : ""));
+  }
+}
+
+PredictResult predict(models::ImageClassifierImpl& model, const std::vector<std::string>& paths,
+                      const data::EvalPipelineOptions& preprocess, int topk, int64_t batch_size,
+                      c10::ScalarType autocast) {
+  const torch::Tensor reference = model.parameters().front();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  PredictResult out;
+  std::vector<torch::Tensor> logits;
+  for_each_image_batch(paths, preprocess, batch_size, out.skipped, [&](const torch::Tensor& images,
+                                                                       const std::vector<std::string>& read) {
     torch::Tensor z;
     {
       std::optional<ops::AutocastGuard> amp;
@@ -94,13 +104,28 @@ PredictResult predict(models::ImageClassifierImpl& model, const std::vector<std:
       out.predictions.push_back(std::move(p));
     }
     logits.push_back(z);
-  }
-  if (out.predictions.empty()) {
-    throw std::runtime_error("no image could be classified: " + out.skipped.front().path + ": " +
-                             out.skipped.front().reason +
-                             (out.skipped.size() > 1 ? " (and " + std::to_string(out.skipped.size() - 1) + " more)" : ""));
-  }
+  });
   out.logits = torch::cat(logits);
+  return out;
+}
+
+FeatureResult extract_features(models::HorNetImpl& backbone, const std::vector<std::string>& paths,
+                               const data::EvalPipelineOptions& preprocess, int64_t batch_size,
+                               c10::ScalarType autocast) {
+  const torch::Tensor reference = backbone.parameters().front();
+  backbone.eval();
+  torch::NoGradGuard no_grad;
+  FeatureResult out;
+  std::vector<std::vector<torch::Tensor>> parts(backbone.out_indices().size());
+  for_each_image_batch(paths, preprocess, batch_size, out.skipped, [&](const torch::Tensor& images,
+                                                                       const std::vector<std::string>& read) {
+    std::optional<ops::AutocastGuard> amp;
+    if (autocast != c10::ScalarType::Undefined) amp.emplace(reference.device().type(), autocast);
+    const auto maps = backbone.forward(data::normalize(images.to(reference.device())));
+    for (size_t i = 0; i < maps.size(); ++i) parts[i].push_back(maps[i].to(torch::kCPU, torch::kFloat32));
+    out.paths.insert(out.paths.end(), read.begin(), read.end());
+  });
+  for (auto& p : parts) out.features.push_back(torch::cat(p));
   return out;
 }
 

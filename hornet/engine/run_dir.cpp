@@ -86,6 +86,15 @@ void clear_work_dir(const std::string& dir) {
   for (const auto& name : inspect_work_dir(dir).checkpoints) fs::remove(dir + "/" + name);
   fs::remove(dir + "/metrics.jsonl");
   fs::remove(dir + "/config.yaml");
+  // The TensorBoard event files of the run (the folder goes only when nothing else is in it).
+  const std::string events = dir + "/tensorboard";
+  std::error_code ec;
+  if (fs::is_directory(events, ec)) {
+    for (const auto& entry : fs::directory_iterator(events, ec)) {
+      if (entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0) fs::remove(entry.path(), ec);
+    }
+    fs::remove(events, ec);
+  }
 }
 
 std::string checkpoint_config(const std::string& checkpoint) {

@@ -28,7 +28,8 @@ WorkDirContents inspect_work_dir(const std::string& dir);
 /// and best.pth are links of their own and stay.
 void prune_epoch_checkpoints(const std::string& dir, int64_t keep);
 
-/// Removes what a run leaves (checkpoints, metrics.jsonl, config.yaml), for --overwrite.
+/// Removes what a run leaves (checkpoints, metrics.jsonl, config.yaml, the
+/// TensorBoard event files), for --overwrite.
 void clear_work_dir(const std::string& dir);
 
 /// The checkpoint `resume` designates: "auto" gives dir/last.pth, or the

@@ -8,6 +8,8 @@
 #include "hornet/common/threads.h"
 #include "hornet/data/batch_transforms.h"
 #include "hornet/data/device_prefetch.h"
+#include "hornet/data/encode.h"
+#include "hornet/data/image_tensor.h"
 #include "hornet/data/loader.h"
 #include "hornet/data/rng.h"
 #include "hornet/distributed/gradient_sync.h"
@@ -23,6 +25,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -54,6 +57,34 @@ std::string duration(double s) {
 std::string bar(int64_t done, int64_t total, int width = 20) {
   const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
   return "[" + std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(width - filled), '.') + "]";
+}
+
+// Peak memory since the previous call: the CUDA caching allocator's (then
+// reset), or on the CPU the process's peak resident size.
+double peak_memory_mib(const torch::Device& device) {
+  if (device.is_cuda()) {
+    const int index = device.has_index() ? device.index() : 0;
+    const double mib = static_cast<double>(common::cuda_peak_allocated_bytes(index)) / 1048576.0;
+    common::cuda_reset_peak_memory(index);
+    return mib;
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
+}
+
+// The first images of a batch (uint8 [n, 3, H, W]) tiled four wide, as PNG.
+struct Picture {
+  std::string png;
+  int height = 0, width = 0;
+};
+Picture batch_grid(const torch::Tensor& images, int64_t count = 16) {
+  const auto hwc =
+      images.narrow(0, 0, std::min(count, images.size(0))).to(torch::kCPU).permute({0, 2, 3, 1}).contiguous();
+  std::vector<cv::Mat> tiles;
+  for (int64_t k = 0; k < hwc.size(0); ++k) tiles.push_back(data::tensor_to_image(hwc[k]));
+  const auto grid = data::make_grid(tiles, 4);
+  return {data::encode_png(grid), grid.rows, grid.cols};
 }
 
 // `dst` becomes another name for `src` (a hard link, or a copy), atomically.
@@ -141,6 +172,7 @@ class Trainer {
   TrainSummary summary_;
   Clock::time_point run_start_;
   int64_t micro_at_start_ = 0;
+  bool batch_pictured_ = false;  ///< the first batch's grid went to TensorBoard
 };
 
 void Trainer::join_group() {
@@ -201,6 +233,8 @@ void Trainer::build_data() {
   lo.pin_memory = device_.is_cuda();
   data::SamplerOptions so;
   so.seed = c_.runtime.seed;
+  so.shuffle_buffer = c_.train.shuffle_buffer;
+  so.streams = c_.train.shard_streams;
   so.rank = rank_;
   so.world_size = world_;
   train_loader_ = std::make_unique<data::DataLoader>(std::move(train_set), data::make_train_transform(c_.train.pipeline),
@@ -225,7 +259,8 @@ void Trainer::build_model() {
   model_ = models::ImageClassifier(models::ImageClassifierOptions(models::HorNetOptions(c_.model.arch)
                                                                       .drop_path_rate(c_.model.drop_path_rate)
                                                                       .layer_scale_init_value(c_.model.layer_scale_init_value)
-                                                                      .init(c_.model.init))
+                                                                      .init(c_.model.init)
+                                                                      .frozen_stages(c_.model.frozen_stages))
                                        .num_classes(c_.model.num_classes));
   if (!c_.runtime.load_from.empty()) {
     io::TorchFile file(c_.runtime.load_from);
@@ -295,7 +330,7 @@ void Trainer::log_header() const {
                group_ ? ", " + std::to_string(world_) + " ranks (" + group_->backend() + ")" : "", setup_.str());
   const auto size = models::summarize(*model_, c_.train.pipeline.size);
   spdlog::info("model: {} ({}), {:.3g}M parameters, {:.3g} GFLOPs at {}x{}", size.arch, size.mixers,
-               static_cast<double>(size.params) / 1e6, static_cast<double>(size.macs) / 1e9, size.input_size,
+               static_cast<double>(size.params) / 1e6, static_cast<double>(size.flops) / 1e9, size.input_size,
                size.input_size);
   for (const auto& line : plan_.describe()) spdlog::info("plan: {}", line);
   if (plan_.lr_scaled)
@@ -332,6 +367,11 @@ bool Trainer::train_epoch(int64_t epoch) {
     auto batch = train_batches_->next();
     wait += seconds_since(t0);
     if (!batch || batch->index >= micro_per_epoch) break;
+    if (metrics_ && c_.runtime.tensorboard && !batch_pictured_) {
+      const auto grid = batch_grid(batch->images);
+      metrics_->add_image("train/first_batch", grid.png, grid.height, grid.width, state.step);
+      batch_pictured_ = true;
+    }
     const auto t1 = Clock::now();
     auto input = (*normalize_)(batch->images);
     data::Rng mix_rng({c_.runtime.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(batch->index), kMixStream,
@@ -374,6 +414,7 @@ bool Trainer::train_epoch(int64_t epoch) {
         record.lr = r.lr;
         record.images_per_s = static_cast<double>(images) / std::max(elapsed, 1e-9);
         record.data_wait = wait / std::max(wait + busy, 1e-9);
+        record.memory_mib = peak_memory_mib(device_);
         metrics_->append(record);
       }
       window = Clock::now();
@@ -481,7 +522,8 @@ TrainSummary Trainer::run() {
     io::write_file_atomic(work_ + "/config.yaml", resolved_);
     // Lines logged after the checkpoint this run continues from would appear twice.
     truncate_metrics(work_ + "/metrics.jsonl", step_->state().step, step_->state().epoch);
-    metrics_ = std::make_unique<MetricsLog>(work_ + "/metrics.jsonl");
+    metrics_ = std::make_unique<MetricsLog>(work_ + "/metrics.jsonl",
+                                            c_.runtime.tensorboard ? work_ + "/tensorboard" : "", step_->state().step);
   }
   log_header();
 

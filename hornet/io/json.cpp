@@ -1,5 +1,6 @@
 #include "hornet/io/json.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -46,28 +47,52 @@ std::string json_number_significant(double v, int significant) {
 
 namespace {
 
-class FlatObjectParser {
+class JsonParser {
  public:
-  explicit FlatObjectParser(std::string_view text) : text_(text) {}
+  JsonParser(std::string_view text, int max_depth, bool flat)
+      : text_(text), max_depth_(max_depth), flat_(flat) {}
 
-  std::vector<std::pair<std::string, JsonScalar>> run() {
-    std::vector<std::pair<std::string, JsonScalar>> fields;
-    expect('{');
-    if (!consume('}')) {
-      do {
-        skip_space();
-        std::string key = string();
-        expect(':');
-        fields.emplace_back(std::move(key), scalar());
-      } while (consume(','));
-      expect('}');
-    }
+  JsonValue run() {
+    JsonValue v = value(0);
     skip_space();
-    if (pos_ != text_.size()) fail("text after the object");
-    return fields;
+    if (pos_ != text_.size()) fail(v.is(JsonValue::Kind::kObject) ? "text after the object" : "text after the value");
+    return v;
   }
 
  private:
+  JsonValue value(int depth) {
+    skip_space();
+    if (pos_ >= text_.size()) fail("expected a value");
+    const char c = text_[pos_];
+    if (c != '{' && c != '[') return scalar();
+    if (depth >= max_depth_) {
+      fail(flat_ ? "nested values are not read here" : "nested deeper than " + std::to_string(max_depth_) + " levels");
+    }
+    JsonValue v;
+    ++pos_;
+    if (c == '{') {
+      v.kind = JsonValue::Kind::kObject;
+      if (!consume('}')) {
+        do {
+          skip_space();
+          std::string key = string();
+          expect(':');
+          v.members.emplace_back(std::move(key), value(depth + 1));
+        } while (consume(','));
+        expect('}');
+      }
+    } else {
+      v.kind = JsonValue::Kind::kArray;
+      if (!consume(']')) {
+        do {
+          v.items.push_back(value(depth + 1));
+        } while (consume(','));
+        expect(']');
+      }
+    }
+    return v;
+  }
+
   [[noreturn]] void fail(const std::string& what) const {
     throw std::invalid_argument("malformed JSON at offset " + std::to_string(pos_) + ": " + what);
   }
@@ -165,42 +190,70 @@ class FlatObjectParser {
     ++pos_;
     return out;
   }
-  JsonScalar scalar() {
-    skip_space();
-    JsonScalar v;
+  JsonValue scalar() {
+    JsonValue v;
     if (pos_ >= text_.size()) fail("expected a value");
     const char c = text_[pos_];
     if (c == '"') {
-      v.kind = JsonScalar::Kind::kString;
+      v.kind = JsonValue::Kind::kString;
       v.text = string();
     } else if (literal("null")) {
-      v.kind = JsonScalar::Kind::kNull;
+      v.kind = JsonValue::Kind::kNull;
     } else if (literal("true")) {
-      v.kind = JsonScalar::Kind::kBool;
+      v.kind = JsonValue::Kind::kBool;
       v.number = 1;
     } else if (literal("false")) {
-      v.kind = JsonScalar::Kind::kBool;
+      v.kind = JsonValue::Kind::kBool;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
-      const std::string number(text_.substr(pos_, text_.find_first_of(",} \t\r\n", pos_) - pos_));
+      const std::string number(text_.substr(pos_, text_.find_first_of(",}] \t\r\n", pos_) - pos_));
       char* end = nullptr;
-      v.kind = JsonScalar::Kind::kNumber;
+      v.kind = JsonValue::Kind::kNumber;
       v.number = std::strtod(number.c_str(), &end);
       if (end != number.c_str() + number.size()) fail("malformed number '" + number + "'");
+      v.text = number;
       pos_ += number.size();
     } else {
-      fail(c == '{' || c == '[' ? "nested values are not read here" : "expected a value");
+      fail("expected a value");
     }
     return v;
   }
 
   std::string_view text_;
   size_t pos_ = 0;
+  int max_depth_;
+  bool flat_;
 };
 
 }  // namespace
 
-std::vector<std::pair<std::string, JsonScalar>> parse_flat_json_object(std::string_view text) {
-  return FlatObjectParser(text).run();
+const JsonValue* JsonValue::find(std::string_view key) const {
+  for (const auto& [name, value] : members) {
+    if (name == key) return &value;
+  }
+  return nullptr;
+}
+
+JsonValue parse_json(std::string_view text, int max_depth) { return JsonParser(text, max_depth, false).run(); }
+
+std::vector<std::pair<std::string, JsonValue>> parse_flat_json_object(std::string_view text) {
+  JsonParser parser(text, 1, true);
+  JsonValue v = parser.run();
+  if (!v.is(JsonValue::Kind::kObject)) throw std::invalid_argument("malformed JSON at offset 0: expected '{'");
+  return std::move(v.members);
+}
+
+uint64_t json_uint64(const JsonValue& v, const std::string& what) {
+  const std::string& t = v.text;
+  const bool digits = v.is(JsonValue::Kind::kNumber) && !t.empty() && t.size() <= 20 &&
+                      t.find_first_not_of("0123456789") == std::string::npos && (t == "0" || t[0] != '0');
+  if (digits) {
+    errno = 0;
+    char* end = nullptr;
+    const unsigned long long n = std::strtoull(t.c_str(), &end, 10);
+    if (errno == 0 && end == t.c_str() + t.size()) return static_cast<uint64_t>(n);
+  }
+  throw std::invalid_argument(what + " is not a non-negative integer below 2^64" +
+                              (v.is(JsonValue::Kind::kNumber) ? " (" + t + ")" : ""));
 }
 
 }  // namespace hornet::io

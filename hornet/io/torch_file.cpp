@@ -1,6 +1,8 @@
 // torch.save / torch.load compatible files (the formats: docs/checkpoints.md).
 #include "hornet/io/torch_file.h"
 
+#include "hornet/io/safetensors.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -175,9 +177,14 @@ py::DecodeHooks TorchFile::hooks(bool legacy) {
 
 TorchFile::TorchFile(const std::string& path) : file_(std::make_shared<RandomAccessFile>(path)) {
   if (file_->size() < 4) corrupt(path, "too short to be a torch.save file (" + std::to_string(file_->size()) + " bytes)");
-  const std::string head = file_->read(0, 4);
+  const std::string head = file_->read(0, static_cast<size_t>(std::min<uint64_t>(file_->size(), 9)));
   try {
-    if (head.compare(0, 2, "PK") == 0) {
+    // Checked first: a safetensors length prefix can start with "PK" or 0x80,
+    // but neither other format has four zero bytes and a '{' after it.
+    if (looks_like_safetensors(head)) {
+      format_ = Format::kSafetensors;
+      open_safetensors();
+    } else if (head.compare(0, 2, "PK") == 0) {
       format_ = Format::kZip;
       open_zip();
     } else if (static_cast<unsigned char>(head[0]) == 0x80) {
@@ -186,7 +193,7 @@ TorchFile::TorchFile(const std::string& path) : file_(std::make_shared<RandomAcc
     } else if (file_->size() > 262 && file_->read(257, 5) == "ustar") {
       corrupt(path, "torch.save's tar format (PyTorch < 0.4) is not supported");
     } else {
-      corrupt(path, "not a torch.save file (neither a zip archive nor a pickle)");
+      corrupt(path, "not a torch.save or safetensors file (neither a zip archive, a pickle nor a safetensors header)");
     }
   } catch (const py::TruncatedPickle& e) {
     corrupt(path, std::string("truncated: ") + e.what());
@@ -221,6 +228,48 @@ void TorchFile::open_zip() {
   }
   const std::string pickle = zip_->read(*pkl);
   py::decode(pickle, doc_, hooks(/*legacy=*/false));
+}
+
+void TorchFile::open_safetensors() {
+  const std::string prefix = file_->read(0, 8);
+  uint64_t header_size = 0;
+  for (int k = 7; k >= 0; --k) header_size = (header_size << 8) | static_cast<unsigned char>(prefix[static_cast<size_t>(k)]);
+  if (header_size > file_->size() - 8) {
+    corrupt(path(), "safetensors header claims " + std::to_string(header_size) + " bytes but the file holds " +
+                        std::to_string(file_->size() - 8) + " after the length; it is truncated");
+  }
+  SafetensorsHeader header;
+  try {
+    header = parse_safetensors_header(file_->read(8, static_cast<size_t>(header_size)),
+                                      file_->size() - 8 - header_size);
+  } catch (const std::invalid_argument& e) {
+    corrupt(path(), e.what());
+  }
+  metadata_ = std::move(header.metadata);
+  auto* root = doc_.make_dict();
+  doc_.root = root;
+  for (const auto& e : header.tensors) {
+    auto ref = std::make_shared<py::TensorRef>();
+    ref->storage_key = e.name;
+    ref->dtype = e.dtype;
+    ref->sizes = e.shape;
+    ref->strides.assign(e.shape.size(), 1);
+    for (size_t k = e.shape.size(); k-- > 1;) ref->strides[k - 1] = ref->strides[k] * e.shape[k];
+    ref->storage_numel = static_cast<int64_t>((e.end - e.begin) / c10::elementSize(e.dtype));
+    storages_[e.name] = {8 + header_size + e.begin, e.end - e.begin, {}, 0, nullptr};
+    Value* tensor = doc_.make(Kind::kTensor);
+    tensor->ref = std::move(ref);
+    doc_.set(root, e.name, tensor);
+  }
+}
+
+std::string TorchFile::format_name() const {
+  switch (format_) {
+    case Format::kZip: return "torch.save zip";
+    case Format::kLegacy: return "torch.save legacy";
+    case Format::kSafetensors: return "safetensors";
+  }
+  return "unknown";
 }
 
 void TorchFile::open_legacy() {

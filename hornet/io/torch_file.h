@@ -1,7 +1,8 @@
 // Reading and writing files in the formats of Python's torch.save, without
 // Python: the zip format (torch >= 1.6) and the legacy format (a sequence of
 // pickles followed by raw storages), which mmpretrain's published HorNet
-// weights most likely use (docs/checkpoints.md).
+// weights most likely use (docs/checkpoints.md). Reading also opens
+// safetensors files (io/safetensors.h), as a flat dict of tensors.
 //
 // Reading decodes the structure (dicts, lists, tensors as references to
 // storages, opaque objects) and leaves tensor data on disk until asked for, so
@@ -15,15 +16,18 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace hornet::io {
 
 class TorchFile {
  public:
-  enum class Format { kZip, kLegacy };
+  enum class Format { kZip, kLegacy, kSafetensors };
 
   /// Opens and decodes `path`; throws std::runtime_error naming the file and
   /// the problem (not a torch file, truncated, corrupt, unsupported).
+  /// A safetensors file decodes to a dict of its tensors in header order.
   explicit TorchFile(const std::string& path);
 
   Format format() const { return format_; }
@@ -54,12 +58,18 @@ class TorchFile {
   /// share it, as in Python), so the tree can be edited and saved.
   void load_all();
 
+  /// "torch.save zip", "torch.save legacy" or "safetensors".
+  std::string format_name() const;
+  /// A safetensors file's `__metadata__` (empty for torch.save files).
+  const std::vector<std::pair<std::string, std::string>>& metadata() const { return metadata_; }
+
   /// Thread time spent checking record CRC-32s so far, in seconds.
   double crc_seconds() const { return static_cast<double>(crc_nanoseconds_.load()) * 1e-9; }
 
  private:
   void open_zip();
   void open_legacy();
+  void open_safetensors();
   py::DecodeHooks hooks(bool legacy);
 
   struct StorageLocation {
@@ -87,6 +97,7 @@ class TorchFile {
   py::Document doc_;
   std::map<std::string, c10::ScalarType> storage_types_;  // legacy: dtype per storage key
   std::map<std::string, StorageLocation> storages_;
+  std::vector<std::pair<std::string, std::string>> metadata_;
   mutable std::atomic<int64_t> crc_nanoseconds_{0};
 };
 

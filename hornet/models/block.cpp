@@ -48,9 +48,13 @@ torch::Tensor HorNetBlockImpl::forward(const torch::Tensor& x) {
   return mid + drop_path(mlp.permute({0, 3, 1, 2}));
 }
 
-int64_t HorNetBlockImpl::macs(int64_t height, int64_t width) const {
+int64_t HorNetBlockImpl::flops(int64_t height, int64_t width, FlopConvention convention) const {
   const int64_t tokens = height * width;
-  return gnconv->macs(height, width) + linear_macs(*pwconv1, tokens) + linear_macs(*pwconv2, tokens);
+  int64_t total = gnconv->flops(height, width, convention) + linear_macs(*pwconv1, tokens) +
+                  linear_macs(*pwconv2, tokens);
+  // norm2 is the one channels-last LayerNorm (F.layer_norm in the official code).
+  if (convention == FlopConvention::kOfficial) total += layer_norm_flops(tokens * options.dim());
+  return total;
 }
 
 }  // namespace hornet::models

@@ -30,7 +30,8 @@ class HorNetBlockImpl : public torch::nn::Cloneable<HorNetBlockImpl> {
   void pretty_print(std::ostream& stream) const override;
   /// [N, C, H, W] -> [N, C, H, W].
   torch::Tensor forward(const torch::Tensor& x);
-  int64_t macs(int64_t height, int64_t width) const;
+  /// FLOPs for an HxW input under `convention` (see models/summary.h).
+  int64_t flops(int64_t height, int64_t width, FlopConvention convention) const;
 
   HorNetBlockOptions options;
   HorNetLayerNorm norm1{nullptr};

@@ -78,10 +78,6 @@ void ImageClassifierImpl::reset_classifier(int64_t num_classes) {
   head->to(reference.device(), reference.scalar_type());
 }
 
-int64_t ImageClassifierImpl::macs(int64_t height, int64_t width) const {
-  return backbone->macs(height, width) + linear_macs(*head->fc, 1);
-}
-
 ImageClassifier make_classifier(const std::string& arch_name, int64_t num_classes,
                                 double drop_path_rate) {
   return ImageClassifier(

@@ -54,8 +54,6 @@ class ImageClassifierImpl : public torch::nn::Cloneable<ImageClassifierImpl> {
   torch::Tensor forward_head(const torch::Tensor& features, bool pre_logits = false);
   /// Replaces the head with a freshly initialised one of `num_classes` outputs.
   void reset_classifier(int64_t num_classes);
-  /// Multiply-accumulates of every conv and linear layer for an HxW input.
-  int64_t macs(int64_t height, int64_t width) const;
 
   int64_t num_classes() const { return options.num_classes(); }
   const ArchSpec& arch() const { return options.backbone().arch(); }

@@ -100,8 +100,15 @@ torch::Tensor GlobalLocalFilterImpl::forward(const torch::Tensor& x) {
   return post_norm(mixed);
 }
 
-int64_t GlobalLocalFilterImpl::macs(int64_t height, int64_t width) const {
-  return conv2d_macs(*dw, height, width);
+int64_t GlobalLocalFilterImpl::flops(int64_t height, int64_t width, FlopConvention convention) const {
+  int64_t total = conv2d_macs(*dw, height, width);
+  if (convention == FlopConvention::kOfficial) {
+    const int64_t channels = options.dim() / 2, spectrum_width = width / 2 + 1;
+    total += fft_flops(channels, height, width) + fft_flops(channels, height, spectrum_width);
+    // The filter is resized (bilinear, real and imaginary planes) when the grid differs.
+    if (options.h() != height || options.w() != spectrum_width) total += 4 * 2 * channels * height * spectrum_width;
+  }
+  return total;
 }
 
 }  // namespace hornet::models

@@ -11,6 +11,9 @@
 
 namespace hornet::models {
 
+/// Which operations a FLOPs count includes; defined in models/summary.h.
+enum class FlopConvention;
+
 struct GlobalLocalFilterOptions {
   GlobalLocalFilterOptions(int64_t dim, int64_t h, int64_t w) : dim_(dim), h_(h), w_(w) {}
   /// Channels in and out; even (split into a local and a global half).
@@ -34,7 +37,8 @@ class GlobalLocalFilterImpl : public torch::nn::Cloneable<GlobalLocalFilterImpl>
   torch::Tensor forward(const torch::Tensor& x);
   /// Multiply-accumulates of the 3x3 depthwise conv for an HxW input; the FFT
   /// is not counted (mmpretrain's metafile convention).
-  int64_t macs(int64_t height, int64_t width) const;
+  /// FLOPs for an HxW input under `convention` (see models/summary.h).
+  int64_t flops(int64_t height, int64_t width, FlopConvention convention) const;
 
   GlobalLocalFilterOptions options;
   torch::Tensor complex_weight;

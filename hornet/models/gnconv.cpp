@@ -67,9 +67,9 @@ torch::Tensor GnConvImpl::forward(const torch::Tensor& x) {
   return proj_out(y);
 }
 
-int64_t GnConvImpl::macs(int64_t height, int64_t width) const {
+int64_t GnConvImpl::flops(int64_t height, int64_t width, FlopConvention convention) const {
   int64_t total = conv2d_macs(*proj_in, height, width) + conv2d_macs(*proj_out, height, width);
-  total += gf ? gf->macs(height, width) : conv2d_macs(*dwconv, height, width);
+  total += gf ? gf->flops(height, width, convention) : conv2d_macs(*dwconv, height, width);
   for (size_t i = 0; i < projs->size(); ++i) {
     total += conv2d_macs(projs->at<Conv2dImpl>(i), height, width);
   }

@@ -40,7 +40,8 @@ class GnConvImpl : public torch::nn::Cloneable<GnConvImpl> {
   /// [N, C, H, W] -> [N, C, H, W].
   torch::Tensor forward(const torch::Tensor& x);
   /// Multiply-accumulates of the convolutions for an HxW input.
-  int64_t macs(int64_t height, int64_t width) const;
+  /// FLOPs for an HxW input under `convention` (see models/summary.h).
+  int64_t flops(int64_t height, int64_t width, FlopConvention convention) const;
 
   /// The gate widths [C/2^(n-1), ..., C].
   const std::vector<int64_t>& dims() const { return dims_; }

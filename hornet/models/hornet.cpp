@@ -37,6 +37,10 @@ void HorNetImpl::reset() {
     out_indices_.push_back(i);
   }
   if (out_indices_.empty()) throw std::invalid_argument("HorNet: out_indices is empty");
+  if (options.frozen_stages() < -1 || options.frozen_stages() >= kNumStages) {
+    throw std::invalid_argument("HorNet: frozen_stages must be -1 (none) or a stage index in [0, 3], got " +
+                                std::to_string(options.frozen_stages()));
+  }
   std::sort(out_indices_.begin(), out_indices_.end());
 
   dims_ = arch.stage_dims();
@@ -74,6 +78,23 @@ void HorNetImpl::reset() {
     norms[i] = register_module("norm" + std::to_string(i), channels_first(dims_[i]));
   }
   reset_parameters();
+  for (int64_t i = 0; i <= options.frozen_stages(); ++i) {
+    for (auto& p : downsample_layers[i]->parameters()) p.set_requires_grad(false);
+    for (auto& p : stages[i]->parameters()) p.set_requires_grad(false);
+    if (norms[i]) {
+      for (auto& p : norms[i]->parameters()) p.set_requires_grad(false);
+    }
+  }
+  train(is_training());
+}
+
+void HorNetImpl::train(bool on) {
+  torch::nn::Module::train(on);
+  for (int64_t i = 0; i <= options.frozen_stages(); ++i) {
+    downsample_layers[i]->eval();
+    stages[i]->eval();
+    if (norms[i]) norms[i]->eval();
+  }
 }
 
 void HorNetImpl::reset_parameters() {
@@ -87,7 +108,8 @@ void HorNetImpl::reset_parameters() {
 void HorNetImpl::pretty_print(std::ostream& stream) const {
   const auto& arch = options.arch();
   stream << "hornet::HorNet(arch=" << arch.name << ", base_dim=" << arch.base_dim
-         << ", mixers=" << arch.mixers_str() << ", drop_path_rate=" << options.drop_path_rate() << ")";
+         << ", mixers=" << arch.mixers_str() << ", drop_path_rate=" << options.drop_path_rate()
+         << (options.frozen_stages() >= 0 ? ", frozen_stages=" + std::to_string(options.frozen_stages()) : "") << ")";
 }
 
 std::vector<torch::Tensor> HorNetImpl::forward(const torch::Tensor& x) {
@@ -130,19 +152,5 @@ std::vector<torch::Tensor> HorNetImpl::forward(const torch::Tensor& x) {
   return outs;
 }
 
-int64_t HorNetImpl::macs(int64_t height, int64_t width) const {
-  int64_t total = 0;
-  int64_t h = height, w = width;
-  for (int64_t i = 0; i < kNumStages; ++i) {
-    const auto& down = downsample_layers->at<torch::nn::SequentialImpl>(i);
-    const auto& conv = *down.ptr<Conv2dImpl>(i == 0 ? 0 : 1);
-    total += conv2d_macs(conv, h, w);
-    h = conv.output_size(h);
-    w = conv.output_size(w);
-    const auto& stage = stages->at<torch::nn::SequentialImpl>(i);
-    for (size_t j = 0; j < stage.size(); ++j) total += stage.ptr<HorNetBlockImpl>(j)->macs(h, w);
-  }
-  return total;
-}
 
 }  // namespace hornet::models

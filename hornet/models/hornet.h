@@ -36,6 +36,11 @@ struct HorNetOptions {
   /// otherwise return normalised [N, C, H, W] maps.
   TORCH_ARG(bool, gap_before_final_norm) = true;
   TORCH_ARG(InitScheme, init) = InitScheme::kOfficial;
+  /// Stages 0..frozen_stages (with their downsampling and output norm) keep
+  /// their weights and stay in evaluation mode; -1 freezes none (mmpretrain's
+  /// frozen_stages, whose norm lookup is off by one there: here norm{i} goes
+  /// with stage i).
+  TORCH_ARG(int64_t, frozen_stages) = -1;
 };
 
 /// Parameters (mmpretrain names, without the classifier's `backbone.` prefix):
@@ -44,6 +49,8 @@ class HorNetImpl : public torch::nn::Cloneable<HorNetImpl> {
  public:
   explicit HorNetImpl(HorNetOptions options);
   void reset() override;
+  /// Also keeps the frozen stages in evaluation mode.
+  void train(bool on = true) override;
   /// Official initialisation: trunc-normal(0.02) conv and linear weights, zero
   /// biases, unit LayerNorms, layer scales at layer_scale_init_value.
   void reset_parameters();
@@ -52,8 +59,6 @@ class HorNetImpl : public torch::nn::Cloneable<HorNetImpl> {
   /// [N, in_channels, H, W] with H, W >= 32 -> one tensor per out index, in stage
   /// order: [N, C_i] with gap_before_final_norm, else [N, C_i, H_i, W_i].
   std::vector<torch::Tensor> forward(const torch::Tensor& x);
-  /// Multiply-accumulates of every conv and linear layer for an HxW input.
-  int64_t macs(int64_t height, int64_t width) const;
 
   /// Channel width of each stage.
   const std::vector<int64_t>& stage_dims() const { return dims_; }

@@ -1,6 +1,8 @@
 // HorNet checkpoint layouts and loading (docs/model.md §10.3 key rules).
 #include "hornet/models/weight_file.h"
 
+#include "hornet/io/safetensors.h"
+
 #include "hornet/models/global_local_filter.h"
 #include "hornet/models/init.h"
 
@@ -151,6 +153,19 @@ ArchSpec arch_for_checkpoint(const ArchSpec& arch, const ShapeMap& shapes) {
     }
   }
   return out;
+}
+
+std::string zoo_arch_for_checkpoint(const ShapeMap& shapes) {
+  std::string fits;
+  for (const auto& zoo : arch_zoo()) {
+    try {
+      if (arch_for_checkpoint(zoo, shapes).mixers_str() == zoo.mixers_str()) return zoo.name;
+      if (fits.empty()) fits = zoo.name;
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  if (fits.empty()) throw std::invalid_argument("its tensors fit no zoo arch (not a HorNet checkpoint?)");
+  return fits;
 }
 
 int64_t checkpoint_num_classes(const ShapeMap& shapes) {
@@ -322,14 +337,27 @@ ConvertTarget parse_convert_target(const std::string& name) {
   if (name == "mmpretrain") return ConvertTarget::kMmpretrain;
   if (name == "official") return ConvertTarget::kOfficial;
   if (name == "hornet") return ConvertTarget::kHornet;
-  throw std::invalid_argument("unknown checkpoint layout '" + name + "'; valid layouts: mmpretrain, official, hornet");
+  if (name == "safetensors") return ConvertTarget::kSafetensors;
+  throw std::invalid_argument("unknown checkpoint layout '" + name +
+                              "'; valid layouts: mmpretrain, official, hornet, safetensors");
 }
 
 namespace {
 
-// Writes mmpretrain-named tensors in `target`'s layout; `meta` goes into the hornet layout's meta.
+// Writes mmpretrain-named tensors in `target`'s layout; `meta` goes into the
+// hornet layout's meta or the safetensors metadata.
 void save_in_layout(const std::string& output, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
-                    ConvertTarget target, const std::vector<std::pair<std::string, std::string>>& meta) {
+                    ConvertTarget target, std::vector<std::pair<std::string, std::string>> meta) {
+  if (target == ConvertTarget::kSafetensors || io::is_safetensors_path(output)) {
+    std::vector<std::pair<std::string, torch::Tensor>> named;
+    for (const auto& [name, tensor] : tensors) {
+      named.emplace_back(target == ConvertTarget::kOfficial ? mmpretrain_to_official(name) : name, tensor);
+    }
+    // transformers and timm read "format": "pt" as "these are PyTorch tensors".
+    meta.insert(meta.begin(), {"format", "pt"});
+    io::save_safetensors(output, named, meta);
+    return;
+  }
   io::py::Document doc;
   auto* state = doc.make_dict();
   for (const auto& [name, tensor] : tensors) {
@@ -349,7 +377,12 @@ void save_in_layout(const std::string& output, const std::vector<std::pair<std::
 }  // namespace
 
 size_t convert_checkpoint(const std::string& input, const std::string& output, ConvertTarget target,
-                          bool use_ema) {
+                          bool use_ema, const std::vector<int64_t>& backbone_out_indices) {
+  const bool backbone_only = !backbone_out_indices.empty();
+  if (backbone_only && target != ConvertTarget::kMmpretrain && target != ConvertTarget::kSafetensors) {
+    throw std::invalid_argument("a backbone-only file is written in mmpretrain's layout (--to mmpretrain or "
+                                "safetensors), the `backbone.` names mmdet and mmseg configs load");
+  }
   io::TorchFile file(input);
   const auto weights = io::find_weights(file.root(), use_ema);
   std::vector<std::string> names;
@@ -357,10 +390,74 @@ size_t convert_checkpoint(const std::string& input, const std::string& output, C
   const bool official = detect_layout(names) == KeyLayout::kOfficial;
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& [name, value] : weights.tensors) {
-    tensors.emplace_back(official ? official_to_mmpretrain(name) : name, file.load(*value));
+    const std::string key = official ? official_to_mmpretrain(name) : name;
+    if (backbone_only && key.rfind("backbone.", 0) != 0) continue;
+    tensors.emplace_back(key, file.load(*value));
   }
-  save_in_layout(output, tensors, target, {{"converted_from", input}, {"source", weights.source}});
+  std::vector<std::pair<std::string, std::string>> meta = {{"converted_from", input}, {"source", weights.source}};
+  if (backbone_only) {
+    const auto shapes = weight_shapes(weights);
+    std::string indices;
+    for (int64_t i : backbone_out_indices) {
+      if (i < 0 || i >= kNumStages) {
+        throw std::invalid_argument("out index " + std::to_string(i) + " is not a stage index in [0, 3]");
+      }
+      indices += (indices.empty() ? "" : ",") + std::to_string(i);
+      const std::string norm = "backbone.norm" + std::to_string(i) + ".";
+      if (shapes.count(norm + "weight")) continue;
+      // The stage's width: its downsampling conv's output channels.
+      const auto conv = shapes.find("backbone.downsample_layers." + std::to_string(i) + (i == 0 ? ".0" : ".1") +
+                                    ".weight");
+      if (conv == shapes.end() || conv->second.empty()) {
+        throw std::runtime_error(input + ": no backbone weights for stage " + std::to_string(i));
+      }
+      tensors.emplace_back(norm + "weight", torch::ones({conv->second[0]}));
+      tensors.emplace_back(norm + "bias", torch::zeros({conv->second[0]}));
+    }
+    meta.emplace_back("backbone_out_indices", indices);
+  }
+  save_in_layout(output, tensors, target, meta);
   return tensors.size();
+}
+
+LoadedBackbone backbone_from_checkpoint(const std::string& arch_name, const std::string& path,
+                                        const std::vector<int64_t>& out_indices, io::WeightChoice choice) {
+  io::TorchFile file(path);
+  const auto weights = io::find_weights(file.root(), choice);
+  const ArchSpec arch = arch_for_checkpoint(arch_by_name(arch_name), weight_shapes(weights));
+  LoadedBackbone out;
+  out.model = HorNet(HorNetOptions(arch).out_indices(out_indices).gap_before_final_norm(false));
+  out.model->eval();
+  std::vector<std::string> names;
+  for (const auto& w : weights.tensors) names.push_back(w.first);
+  const bool official = detect_layout(names) == KeyLayout::kOfficial;
+  auto own = io::state_dict(*out.model);
+  std::set<std::string> loaded;
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, value] : weights.tensors) {
+    const std::string key = official ? official_to_mmpretrain(name) : name;
+    if (key.rfind("backbone.", 0) != 0) continue;  // the head
+    const auto it = own.find(key.substr(9));
+    if (it == own.end()) {
+      // A classifier's norm3 where the dense outputs leave stage 3 out.
+      if (key.rfind("backbone.norm", 0) != 0) out.report.unexpected.push_back(key);
+      continue;
+    }
+    if (shape_of(*value) != it->second.sizes().vec()) {
+      out.report.mismatched.push_back({key, it->second.sizes().vec(), shape_of(*value)});
+      continue;
+    }
+    file.load_into(*value, it->second);
+    loaded.insert(it->first);
+  }
+  for (const auto& [key, tensor] : own) {
+    if (loaded.count(key)) continue;
+    (key.rfind("norm", 0) == 0 ? out.report.reinitialized : out.report.missing).push_back("backbone." + key);
+  }
+  out.report.loaded = loaded.size();
+  if (!out.report.clean()) throw std::runtime_error(path + ": does not fit " + arch.name + "'s backbone: " +
+                                                    out.report.str(5));
+  return out;
 }
 
 size_t save_initialised_checkpoint(const ArchSpec& arch, int64_t num_classes, uint64_t seed, const std::string& output,
@@ -381,8 +478,8 @@ std::vector<std::string> checkpoint_class_names(const std::string& path) {
 
 std::string inspect_checkpoint(io::TorchFile& file) {
   std::ostringstream os;
-  os << file.path() << ": torch.save " << (file.format() == io::TorchFile::Format::kZip ? "zip" : "legacy")
-     << " format\n" << io::py::describe(file.root()) << "\n";
+  os << file.path() << ": " << file.format_name() << " format\n" << io::py::describe(file.root()) << "\n";
+  for (const auto& [key, value] : file.metadata()) os << "metadata " << key << ": " << value << "\n";
   for (bool ema : {false, true}) {
     io::FoundWeights weights;
     try {

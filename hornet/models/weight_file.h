@@ -37,6 +37,11 @@ ShapeMap weight_shapes(const io::FoundWeights& weights);
 /// belong to `arch` (naming the tensor and both shapes).
 ArchSpec arch_for_checkpoint(const ArchSpec& arch, const ShapeMap& shapes);
 
+/// The zoo arch a checkpoint's shapes belong to, preferring the one whose GF
+/// filter sizes are the checkpoint's (base-gf384 over base-gf for a 384
+/// file). Throws std::invalid_argument when none fits.
+std::string zoo_arch_for_checkpoint(const ShapeMap& shapes);
+
 /// Classifier outputs in the checkpoint (rows of head.fc.weight), or 0 without a head.
 int64_t checkpoint_num_classes(const ShapeMap& shapes);
 
@@ -104,16 +109,37 @@ enum class ConvertTarget {
   kMmpretrain,  ///< a flat dict of `backbone.*` / `head.fc.*` tensors, as mmpretrain publishes
   kOfficial,    ///< {'model': {...}} with the official repository's names
   kHornet,      ///< {'meta': {...}, 'state_dict': {...}} with mmpretrain names
+  /// mmpretrain names in a safetensors file (any layout is written as safetensors
+  /// when the output's name ends in ".safetensors": its names, flat, with the
+  /// meta as string metadata).
+  kSafetensors,
 };
 
-/// Parses "mmpretrain", "official" or "hornet"; throws std::invalid_argument otherwise.
+/// Parses "mmpretrain", "official", "hornet" or "safetensors"; throws std::invalid_argument otherwise.
 ConvertTarget parse_convert_target(const std::string& name);
 
-/// Reads the weights of `input` (either layout, raw or EMA) and writes them to
-/// `output` in `target`'s layout as a torch.save zip file. Returns the number
-/// of tensors written.
+/// Reads the weights of `input` (either layout, raw or EMA; torch.save or
+/// safetensors) and writes them to `output` in `target`'s layout, as a
+/// torch.save zip file or a safetensors file (see ConvertTarget). With
+/// `backbone_out_indices`, only the backbone is written, as mmdet and mmseg
+/// configs load it (mmpretrain names, `backbone.` prefix, no head), with an
+/// output norm `norm{i}` for each index: the file's, or the identity (ones,
+/// zeros) where it has none. Returns the number of tensors written.
 size_t convert_checkpoint(const std::string& input, const std::string& output, ConvertTarget target,
-                          bool use_ema = false);
+                          bool use_ema = false, const std::vector<int64_t>& backbone_out_indices = {});
+
+/// A backbone for dense tasks: the normalised maps of `out_indices` (no
+/// pooling), its weights the `backbone.*` tensors of any HorNet weight file
+/// (a classifier's head is left aside). An output norm the file lacks starts
+/// as the identity and is reported as reinitialised; any other missing,
+/// unexpected or misshaped tensor throws std::runtime_error with the report.
+struct LoadedBackbone {
+  HorNet model{nullptr};
+  io::LoadReport report;
+};
+LoadedBackbone backbone_from_checkpoint(const std::string& arch_name, const std::string& path,
+                                        const std::vector<int64_t>& out_indices,
+                                        io::WeightChoice weights = io::WeightChoice::kDefault);
 
 /// Writes a freshly initialised classifier of `arch` (the framework's own
 /// initialisation, from `seed`) to `output` in `target`'s layout: a starting

@@ -148,7 +148,7 @@ only_broken = os.path.join(WORK, 'only_broken')
 os.makedirs(only_broken)
 shutil.copy(os.path.join(mixed, 'broken.jpg'), only_broken)
 proc = hornet('hornet-eval', 'predict', only_broken, '--config', config, '--checkpoint', checkpoint)
-check(proc.returncode == 1 and 'no image could be classified' in proc.stderr, 'no readable image: an error: ' + tail(proc))
+check(proc.returncode == 1 and 'no image could be read' in proc.stderr, 'no readable image: an error: ' + tail(proc))
 proc = hornet('hornet-eval', 'predict', os.path.join(WORK, 'nowhere'), '--config', config, '--checkpoint', checkpoint)
 check(proc.returncode == 1 and 'nowhere: no such file or folder' in proc.stderr, 'a missing path is named: ' + tail(proc))
 

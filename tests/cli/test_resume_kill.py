@@ -5,7 +5,10 @@ some of them while a checkpoint is being written, and resumed with
 must equal, bit for bit, those of an uninterrupted run of the same length, and
 after every kill each checkpoint under its final name must load in Python.
 
-    test_resume_kill.py BIN_DIR WORK_DIR
+    test_resume_kill.py BIN_DIR WORK_DIR [shards]
+
+With `shards`, the run reads WebDataset shards of the same images
+(hornet-data shard), through shuffle buffers.
 """
 import glob
 import os
@@ -25,6 +28,11 @@ shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
 data = os.path.join(WORK, 'data')
 make_toy(BIN, data, per_class=16, val_per_class=4)
+train_root, shard_keys = f'{data}/train', ''
+if len(sys.argv) > 3 and sys.argv[3] == 'shards':
+    train_root, shard_keys = f'{data}/shards', ', shuffle_buffer: 7, shard_streams: 2'
+    subprocess.run([os.path.join(BIN, 'hornet-data'), 'shard', f'{data}/train', train_root, '--shard-size', '6'],
+                   check=True, capture_output=True)
 config = os.path.join(WORK, 'resume.yaml')
 with open(config, 'w') as f:
     f.write(f"""model:
@@ -32,7 +40,7 @@ with open(config, 'w') as f:
   num_classes: 3
   drop_path_rate: 0.1
 data:
-  train: {{root: {data}/train, batch_size: 5, workers: 2,
+  train: {{root: {train_root}, batch_size: 5, workers: 2{shard_keys},
           pipeline: {{size: 32, crop_scale: [0.5, 1.0], rand_augment: {{magnitude: 5}}}}}}
   val: {{root: {data}/val, batch_size: 8, workers: 2, pipeline: {{resize: 36, crop: 32}}}}
 optim: {{lr: 2.0e-3, clip_grad: 1.0, total_batch: 10}}   # 9 batches of 5: 4 steps an epoch, one batch left over

@@ -5,6 +5,8 @@
 #include "hornet/data/loader.h"
 #include "hornet/data/toy_dataset.h"
 #include "hornet/io/file_util.h"
+#include "hornet/io/tar.h"
+#include "hornet/io/zip.h"
 #include "support/fixtures.h"
 
 #include <catch2/catch.hpp>
@@ -13,6 +15,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <set>
 
 using namespace hornet;
@@ -329,4 +332,132 @@ TEST_CASE("loader: each rank draws its own augmentations, and a rerun draws them
   CHECK_FALSE(torch::equal(rank0.images, rank1.images));  // the same sample, augmented differently
   CHECK(torch::equal(draw(0).images, rank0.images));
   CHECK(torch::equal(draw(1).images, rank1.images));
+}
+
+TEST_CASE("tar: what TarWriter writes lists back; a damaged header is refused with its offset", "[data][shards]") {
+  const auto dir = test::temp_dir("tar");
+  const std::string payload(700, 'x');
+  io::TarWriter writer(dir + "/a.tar");
+  writer.add("000001.jpg", payload);
+  writer.add("000001.cls", "3");
+  writer.add(std::string(100, 'n'), "");
+  writer.finish();
+  const auto members = io::list_tar(dir + "/a.tar");
+  REQUIRE(members.size() == 3);
+  CHECK(members[0].name == "000001.jpg");
+  CHECK(members[0].offset == 512);
+  CHECK(members[0].size == 700);
+  CHECK(members[1].offset == 512 + 1024 + 512);  // the payload padded to 1024
+  CHECK(members[2].name == std::string(100, 'n'));
+  CHECK(io::RandomAccessFile(dir + "/a.tar").read(members[1].offset, 1) == "3");
+  CHECK_THROWS_WITH(io::TarWriter(dir + "/b.tar").add(std::string(101, 'n'), ""), Contains("1 to 100 bytes"));
+  // One flipped byte in the second header breaks its checksum.
+  std::string bytes = io::read_file(dir + "/a.tar");
+  bytes[512 + 1024 + 3] ^= 1;
+  io::write_file_atomic(dir + "/c.tar", bytes);
+  CHECK_THROWS_WITH(io::list_tar(dir + "/c.tar"), Contains("at byte 1536: header checksum mismatch"));
+  bytes = io::read_file(dir + "/a.tar");
+  io::write_file_atomic(dir + "/d.tar", bytes.substr(0, 512 + 300));
+  CHECK_THROWS_WITH(io::list_tar(dir + "/d.tar"), Contains("runs past the end"));
+}
+
+TEST_CASE("shards: the folder's samples, labels and class names; a sample without a label is an error",
+          "[data][shards]") {
+  const auto dir = test::temp_dir("shards");
+  const auto folder = Dataset::image_folder(toy_root() + "/train");
+  // Two shards, samples in folder order, as hornet-data shard --keep-order writes them.
+  for (int s = 0; s < 2; ++s) {
+    io::TarWriter tar(dir + "/shard-00000" + std::to_string(s) + ".tar");
+    for (size_t k = s * 30; k < std::min<size_t>(folder.size(), (s + 1) * 30); ++k) {
+      const auto key = std::to_string(100000 + k);
+      tar.add(key + ".jpg", io::read_file(folder.samples()[k].path));
+      tar.add(key + ".cls", std::to_string(folder.samples()[k].label));
+    }
+    tar.finish();
+  }
+  io::write_file_atomic(dir + "/classes.txt", "a\nb\nc\nd\n");
+  REQUIRE(Dataset::is_shards(dir));
+  const auto shards = Dataset::open(dir);
+  CHECK(shards.shard_sizes() == std::vector<int64_t>{30, 18});
+  CHECK(shards.classes() == std::vector<std::string>{"a", "b", "c", "d"});
+  REQUIRE(shards.size() == folder.size());
+  for (size_t k = 0; k < folder.size(); ++k) {
+    CHECK(shards.samples()[k].label == folder.samples()[k].label);
+    CHECK(read_sample_bytes(shards.samples()[k]) == io::read_file(folder.samples()[k].path));
+  }
+  const auto bad = test::temp_dir("shards_bad");
+  io::TarWriter tar(bad + "/x.tar");
+  tar.add("k1.jpg", io::read_file(folder.samples()[0].path));
+  tar.finish();
+  CHECK_THROWS_WITH(Dataset::open(bad), Contains("x.tar: sample 'k1' has no .cls label"));
+}
+
+TEST_CASE("sampler: shards are read in order through a shuffle buffer, split over ranks and streams",
+          "[data][sampler][shards]") {
+  // Five shards of 10, 10, 10, 10, 7 samples.
+  SamplerOptions o;
+  o.shard_sizes = {10, 10, 10, 10, 7};
+  o.shuffle = false;
+  o.streams = 1;
+  const auto plain = Sampler(47, o).indices(0);
+  std::vector<int64_t> all(47);
+  std::iota(all.begin(), all.end(), 0);
+  CHECK(plain == all);
+  o.shuffle = true;
+  o.shuffle_buffer = 4;
+  o.seed = 9;
+  const auto a = Sampler(47, o).indices(3);
+  CHECK(a == Sampler(47, o).indices(3));
+  CHECK(a != Sampler(47, o).indices(4));
+  CHECK(std::set<int64_t>(a.begin(), a.end()).size() == 47);
+  // Two ranks: whole shards each, no sample on both, each padded to ceil(47 / 2) = 24.
+  o.world_size = 2;
+  o.streams = 2;
+  std::set<int64_t> seen;
+  for (int rank = 0; rank < 2; ++rank) {
+    o.rank = rank;
+    const auto mine = Sampler(47, o).indices(0);
+    CHECK(mine.size() == 24);
+    for (int64_t index : std::set<int64_t>(mine.begin(), mine.end())) {
+      CHECK(seen.insert(index).second);
+    }
+  }
+  CHECK(seen.size() >= 40);  // all but a rank's cut tail
+  o.world_size = 6;
+  o.rank = 0;
+  CHECK_THROWS_WITH(Sampler(47, o), Contains("5 shards for 6 ranks"));
+}
+
+TEST_CASE("loader: shards resume inside an epoch with the same batches", "[data][loader][shards]") {
+  const auto dir = test::temp_dir("shards_resume");
+  const auto folder = Dataset::image_folder(toy_root() + "/train");
+  for (int s = 0; s < 4; ++s) {
+    io::TarWriter tar(dir + "/s" + std::to_string(s) + ".tar");
+    for (size_t k = static_cast<size_t>(s) * 12; k < static_cast<size_t>(s + 1) * 12; ++k) {
+      tar.add(std::to_string(k) + ".jpg", io::read_file(folder.samples()[k].path));
+      tar.add(std::to_string(k) + ".cls", std::to_string(folder.samples()[k].label));
+    }
+    tar.finish();
+  }
+  LoaderOptions lo;
+  lo.batch_size = 5;
+  lo.workers = 3;
+  lo.seed = 2;
+  SamplerOptions so;
+  so.shuffle_buffer = 6;
+  so.streams = 2;
+  DataLoader loader(Dataset::open(dir), make_train_transform(small_train()), so, lo);
+  const auto full = epoch_batches(loader, 2);
+  REQUIRE(full.size() == 10);
+  const auto resumed = epoch_batches(loader, 2, 6);
+  REQUIRE(resumed.size() == 4);
+  for (size_t k = 0; k < 4; ++k) {
+    CHECK(torch::equal(resumed[k].indices, full[k + 6].indices));
+    CHECK(torch::equal(resumed[k].images, full[k + 6].images));
+  }
+  // Other worker counts give the same batches.
+  lo.workers = 1;
+  DataLoader one(Dataset::open(dir), make_train_transform(small_train()), so, lo);
+  const auto single = epoch_batches(one, 2);
+  for (size_t k = 0; k < full.size(); ++k) CHECK(torch::equal(single[k].images, full[k].images));
 }

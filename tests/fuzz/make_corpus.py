@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed corpora for the libFuzzer targets, written with Debian's python3-torch.
 
-    make_corpus.py OUT_DIR   ->  OUT_DIR/{pickle,zip,torch_file,npy}/
+    make_corpus.py OUT_DIR   ->  OUT_DIR/{pickle,zip,torch_file,npy,safetensors}/
 
 The corpus in tests/fuzz/corpus/, which scripts/fuzz.sh seeds the
 targets from, was written by this script; regenerate it with
@@ -16,8 +16,10 @@ byte-for-byte reproducible (their storage keys vary between runs).
 import argparse
 import collections
 import io
+import json
 import os
 import pickle
+import struct
 import sys
 import zipfile
 
@@ -41,11 +43,36 @@ def objects():
     ]
 
 
+def safetensors_files():
+    """(header, data) pairs laid out by the format's rules: dtypes, shapes
+    (scalar, empty), metadata, and the padding the reference writer adds."""
+    f32 = np.arange(6, dtype='<f4').tobytes()
+    i64 = np.array([7, -1], '<i8').tobytes()
+    f16 = np.ones(3, '<f2').tobytes()
+    return [
+        ({'w': {'dtype': 'F32', 'shape': [2, 3], 'data_offsets': [0, 24]}}, f32),
+        ({'__metadata__': {'format': 'pt'}, 'w': {'dtype': 'F32', 'shape': [6], 'data_offsets': [0, 24]},
+          'i': {'dtype': 'I64', 'shape': [2], 'data_offsets': [24, 40]}}, f32 + i64),
+        ({'s': {'dtype': 'F16', 'shape': [], 'data_offsets': [0, 2]},
+          'e': {'dtype': 'BF16', 'shape': [0, 4], 'data_offsets': [2, 2]},
+          'h': {'dtype': 'F16', 'shape': [2], 'data_offsets': [2, 6]}}, f16),
+        ({'b': {'dtype': 'BOOL', 'shape': [2], 'data_offsets': [0, 2]},
+          'u': {'dtype': 'U8', 'shape': [1, 2], 'data_offsets': [2, 4]}}, b'\x01\x00\x05\x06'),
+    ]
+
+
+def safetensors_bytes(header, data, pad):
+    text = json.dumps(header, separators=(',', ':')).encode()
+    if pad:
+        text += b' ' * (-len(text) % 8)
+    return struct.pack('<Q', len(text)) + text + data
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('out')
     out = parser.parse_args().out
-    for sub in ('pickle', 'zip', 'torch_file', 'npy'):
+    for sub in ('pickle', 'zip', 'torch_file', 'npy', 'safetensors'):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     seen = set()
 
@@ -84,6 +111,13 @@ def main():
         buf = io.BytesIO()
         np.save(buf, arr)
         n += write('npy', f'{i}.npy', buf.getvalue())
+    # fuzz_safetensors reads a 2-byte data size, then the header text; whole
+    # files seed the torch_file target, which opens either format.
+    for i, (header, data) in enumerate(safetensors_files()):
+        text = json.dumps(header, separators=(',', ':')).encode()
+        n += write('safetensors', f'{i}.bin', struct.pack('<H', len(data)) + text)
+        for pad in (False, True):
+            n += write('torch_file', f'{i}_pad{int(pad)}.safetensors', safetensors_bytes(header, data, pad))
     print(f'make_corpus: {n} seeds in {out}')
 
 

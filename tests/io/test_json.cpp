@@ -32,14 +32,14 @@ TEST_CASE("json: a flat object reads back keys in order, strings unescaped, numb
       " {\"a\": \"x \\\"q\\\" \\\\ \\/ \\n\\t\\u00e9\", \"n\": -1.5e-3 ,\"t\":true, \"f\": false, \"z\": null}\n");
   REQUIRE(fields.size() == 5);
   CHECK(fields[0].first == "a");
-  CHECK(fields[0].second.kind == io::JsonScalar::Kind::kString);
+  CHECK(fields[0].second.kind == io::JsonValue::Kind::kString);
   CHECK(fields[0].second.text == "x \"q\" \\ / \n\t\xc3\xa9");
   CHECK(fields[1].first == "n");
-  CHECK(fields[1].second.kind == io::JsonScalar::Kind::kNumber);
+  CHECK(fields[1].second.kind == io::JsonValue::Kind::kNumber);
   CHECK(fields[1].second.number == -1.5e-3);
-  CHECK((fields[2].second.kind == io::JsonScalar::Kind::kBool && fields[2].second.number == 1));
-  CHECK((fields[3].second.kind == io::JsonScalar::Kind::kBool && fields[3].second.number == 0));
-  CHECK(fields[4].second.kind == io::JsonScalar::Kind::kNull);
+  CHECK((fields[2].second.kind == io::JsonValue::Kind::kBool && fields[2].second.number == 1));
+  CHECK((fields[3].second.kind == io::JsonValue::Kind::kBool && fields[3].second.number == 0));
+  CHECK(fields[4].second.kind == io::JsonValue::Kind::kNull);
   CHECK(io::parse_flat_json_object("{}").empty());
   // What json_string writes reads back as the same bytes.
   const std::string tricky = std::string("\x01 \"q\" \\ caf\xc3\xa9\r", 15);

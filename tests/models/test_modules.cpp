@@ -178,3 +178,52 @@ TEST_CASE("reset_classifier replaces the head", "[models][modules]") {
   CHECK(features.sizes() == torch::IntArrayRef({2, 64}));
   CHECK(torch::equal(model->forward_head(features, /*pre_logits=*/true), features));
 }
+
+TEST_CASE("frozen stages: no gradients, evaluation mode through train(), the rest trains", "[models][frozen]") {
+  ArchSpec arch;
+  arch.base_dim = 8;
+  arch.depths = {1, 1, 1, 1};
+  arch.mixers = {MixerSpec::depthwise(7), MixerSpec::depthwise(7), MixerSpec::global_local(2, 2),
+                 MixerSpec::global_local(1, 1)};
+  arch.input_size = 32;
+  HorNetOptions bb(arch);
+  bb.drop_path_rate(0.5).frozen_stages(1).out_indices({0, 1, 2, 3}).gap_before_final_norm(false);
+  HorNet model(bb);
+  model->train();
+  const auto frozen = [](const std::string& name) {
+    for (const char* prefix : {"downsample_layers.0.", "downsample_layers.1.", "stages.0.", "stages.1.", "norm0.",
+                               "norm1."}) {
+      if (name.rfind(prefix, 0) == 0) return true;
+    }
+    return false;
+  };
+  size_t frozen_count = 0;
+  for (const auto& p : model->named_parameters()) {
+    INFO(p.key());
+    CHECK(p.value().requires_grad() == !frozen(p.key()));
+    frozen_count += frozen(p.key());
+  }
+  CHECK(frozen_count > 10);
+  for (const auto& m : model->named_modules()) {
+    INFO(m.key());
+    if (!m.key().empty()) CHECK(m.value()->is_training() == !frozen(m.key() + "."));
+  }
+  // Frozen stages run without stochastic depth: their outputs repeat exactly in training mode.
+  torch::manual_seed(0);
+  const auto x = torch::randn({2, 3, 32, 32});
+  const auto a = model->forward(x);
+  bool stage3_varies = false;  // its block drops paths at rate 0.5
+  for (int k = 0; k < 10; ++k) {
+    const auto b = model->forward(x);
+    CHECK(torch::equal(a[0], b[0]));
+    CHECK(torch::equal(a[1], b[1]));
+    stage3_varies = stage3_varies || !torch::equal(a[3], b[3]);
+  }
+  CHECK(stage3_varies);
+  (a[3].sum() + a[0].sum()).backward();
+  for (const auto& p : model->named_parameters()) {
+    INFO(p.key());
+    CHECK(p.value().grad().defined() == !frozen(p.key()));
+  }
+  CHECK_THROWS_WITH(HorNet(HorNetOptions(arch).frozen_stages(4)), Contains("frozen_stages must be -1"));
+}

@@ -37,8 +37,8 @@ TEST_CASE("summary: FLOPs within 0.2% of the metafile", "[models][summary]") {
     if (!p.flops) continue;
     // MACs need no weights: count on the module tree of a built model.
     const auto s = summarize(arch_by_name(p.arch));
-    const double rel = std::abs(static_cast<double>(s.macs - p.flops)) / static_cast<double>(p.flops);
-    INFO(p.arch << ": " << s.macs << " vs metafile " << p.flops << " (" << rel * 100 << "%)");
+    const double rel = std::abs(static_cast<double>(s.flops - p.flops)) / static_cast<double>(p.flops);
+    INFO(p.arch << ": " << s.flops << " vs metafile " << p.flops << " (" << rel * 100 << "%)");
     // The metafile counts a little more than the convolutions and linear
     // layers (0.10-0.20% here); the README promises 0.2%.
     CHECK(rel < 0.002);
@@ -68,7 +68,58 @@ TEST_CASE("summary: MACs of a small arch by hand", "[models][summary]") {
     expected += hw * (c * 2 * c + c * 9 + c * c + 2 * c * 4 * c);  // proj_in, dw, proj_out, MLP
   }
   expected += 64 * 2;  // head
-  CHECK(summarize(arch, 2).macs == expected);
+  CHECK(summarize(arch, 2).flops == expected);
+}
+
+TEST_CASE("summary: the official convention by hand: layer norms, FFTs, a filter resize; rows add up",
+          "[models][summary]") {
+  // base_dim 8, one block per stage, order 1, 64x64 input (sides 16, 8, 4, 2), 2 classes.
+  // Stage 2's filter fits its 4x4 input (spectrum 4x3); stage 3's 3x3 is resized to 2x2.
+  ArchSpec arch;
+  arch.base_dim = 8;
+  arch.depths = {1, 1, 1, 1};
+  arch.orders = {1, 1, 1, 1};
+  arch.mixers = {MixerSpec::depthwise(3), MixerSpec::depthwise(3), MixerSpec::global_local(4, 3),
+                 MixerSpec::global_local(3, 3)};
+  const auto ceil_log2 = [](int64_t n) {
+    int64_t k = 0;
+    while ((int64_t{1} << k) < n) ++k;
+    return k;
+  };
+  int64_t macs = 16 * 16 * 8 * 3 * 16, official = 0;  // stem
+  for (int i = 0; i < 4; ++i) {
+    const int64_t c = 8 << i, s = 16 >> i, hw = s * s, half = c / 2;
+    const bool gf = i >= 2;
+    if (i > 0) macs += hw * c * (c / 2) * 4;                              // 2x2 downsample
+    macs += hw * (c * 2 * c + (gf ? half * 9 : c * 9) + c * c + 8 * c * c);  // proj_in, mixer, proj_out, MLP
+    official += 5 * c * hw;                                                  // norm2
+    if (gf) {
+      const int64_t n = half * s;  // the handler's N: channels times height
+      official += n * s * ceil_log2(n) + n * (s / 2 + 1) * ceil_log2(n);
+      if (i == 3) official += 4 * 2 * half * s * (s / 2 + 1);  // bilinear resize of both planes
+    }
+  }
+  macs += 64 * 2;      // head
+  official += 5 * 64;  // final norm
+  CHECK(summarize(arch, 2, 64).flops == macs);
+  const auto s = summarize(arch, 2, 64, FlopConvention::kOfficial);
+  CHECK(s.flops == macs + official);
+  REQUIRE(s.rows.size() == 5);
+  CHECK(s.rows[2].name == "stage 2");
+  CHECK(s.rows[2].output_shape == std::vector<int64_t>{32, 4, 4});
+  const auto layers = summarize(arch, 2, 64, FlopConvention::kOfficial, /*per_layer=*/true);
+  REQUIRE(layers.rows.size() == 10);  // four downsample layers, four blocks, norm3, head.fc
+  CHECK(layers.rows[3].name == "backbone.stages.1.0");
+  CHECK(layers.rows[9].name == "head.fc");
+  int64_t params = 0, flops = 0;
+  for (const auto& row : layers.rows) {
+    params += row.params;
+    flops += row.flops;
+  }
+  CHECK(params == s.params);
+  CHECK(flops == s.flops);
+  CHECK(format_flop_breakdown(s).find("stage 3") != std::string::npos);
+  CHECK_THROWS_WITH(parse_flop_convention("fvcore"), Catch::Matchers::Contains("valid: mmpretrain, official"));
 }
 
 TEST_CASE("summary: table has one row per arch", "[models][summary]") {

@@ -37,7 +37,7 @@ int run_grid(const GridArgs& a) {
   for (int k = 0; k < a.count; ++k) {
     const auto& sample = dataset.samples()[static_cast<size_t>(k) * dataset.size() / a.count];
     data::Rng rng({a.seed, static_cast<uint64_t>(k)});
-    images.push_back(transform->apply(hornet::io::read_file(sample.path), rng));
+    images.push_back(transform->apply(hornet::data::read_sample_bytes(sample), rng));
   }
   const auto sheet = data::make_grid(images, a.columns);
   hornet::io::write_file_atomic(a.out, extension == ".png" ? data::encode_png(sheet) : data::encode_jpeg(sheet, 95));
