@@ -175,7 +175,7 @@ Dataset Dataset::shards(const std::string& path, int64_t num_classes) {
             throw std::runtime_error(file + ": " + m.name + " holds '" + text + "', not a class index" +
                                      (num_classes > 0 ? " below " + std::to_string(num_classes) : ""));
           }
-        } else if (has_image_extension(ext)) {
+        } else if (has_image_extension(m.name)) {
           s.offset = m.offset;
           s.size = m.size;
         }

@@ -51,7 +51,8 @@ def hornet(*args):
 
 def mmpretrain_backbone(state_dict):
     """mmpretrain's HorNet as a dense-task config builds it, loaded strictly from a backbone file."""
-    model = HorNet(arch='tiny-gf', out_indices=(0, 1, 2, 3), gap_before_final_norm=False).eval()
+    model = HorNet(arch='tiny-gf', out_indices=(0, 1, 2, 3), gap_before_final_norm=False)
+    model.eval()  # mmpretrain's train() override returns None: no chaining
     stripped = collections.OrderedDict((k[len('backbone.'):], v) for k, v in state_dict.items())
     try:
         model.load_state_dict(stripped, strict=True)
@@ -92,7 +93,8 @@ if hornet('hornet-convert', path('classifier.pth'), path('backbone.pth'), '--bac
     compare_features(path('backbone.pth'), model, path('x.npy'), 'backbone-only file')
 
 # A detection backbone's weights (trained output norms for every stage), as safetensors.
-detection = HorNet(arch='tiny-gf', out_indices=(0, 1, 2, 3), gap_before_final_norm=False).eval()
+detection = HorNet(arch='tiny-gf', out_indices=(0, 1, 2, 3), gap_before_final_norm=False)
+detection.eval()
 generator = torch.Generator().manual_seed(5)
 with torch.no_grad():
     for p in detection.parameters():

@@ -26,7 +26,7 @@ import webdataset as wds  # noqa: E402
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', 'cli'))
-from cli_common import TINY_MODEL, Checks, make_toy  # noqa: E402
+from cli_common import Checks, make_toy  # noqa: E402
 
 BIN, WORK = sys.argv[1], sys.argv[2]
 shutil.rmtree(WORK, ignore_errors=True)
@@ -45,7 +45,7 @@ def run(*args):
     return proc
 
 
-toy = make_toy(BIN, path('toy'), classes=3, per_class=40, val_per_class=10)
+toy = make_toy(BIN, path('toy'), classes=3, per_class=100, val_per_class=20, size=64)
 classes = sorted(os.listdir(os.path.join(toy, 'train')))
 folder = collections.Counter()
 for label, name in enumerate(classes):
@@ -60,7 +60,7 @@ keys = set()
 for sample in wds.WebDataset(urls, shardshuffle=False):
     keys.add(sample['__key__'])
     read[(hashlib.sha256(sample['jpg']).hexdigest(), int(sample['cls']))] += 1
-check(len(urls) == 5 and read == folder and len(keys) == sum(folder.values()),
+check(len(urls) == 12 and read == folder and len(keys) == sum(folder.values()),
       f'webdataset reads {sum(read.values())} samples from {len(urls)} shards: the folder\'s images and labels')
 with open(path('hornet_shards', 'classes.txt')) as f:
     check(f.read().split() == classes, 'classes.txt names the folder\'s classes in label order')
@@ -74,18 +74,26 @@ with wds.ShardWriter(path('wds_shards', 'part-%04d.tar'), maxcount=30, verbose=0
         sink.write({'__key__': f'sample{k:06d}', 'jpg': open(f, 'rb').read(), 'cls': label})
 
 
-def train(name, root, epochs=6):
+EPOCHS = 20
+
+
+def train(name, root, epochs=EPOCHS):
+    # The toy recipe's model with light augmentation: a few hundred steps learn the task.
     config = path(name + '.yaml')
     with open(config, 'w') as f:
         f.write(f"""model:
-  {TINY_MODEL}
+  arch: {{name: toy, base_dim: 16, depths: [1, 1, 2, 1], orders: [2, 3, 4, 5], mixers: [dw7, dw7, gf4x3, gf2x2],
+         image_size: 64}}
   num_classes: 3
+  init: mmpretrain
 data:
-  train: {{root: {root}, batch_size: 8, workers: 2, shuffle_buffer: 40, pipeline: {{size: 32}}}}
-  val: {{root: {toy}/val, batch_size: 10, workers: 1, pipeline: {{resize: 32, crop: 32}}}}
+  train: {{root: {root}, batch_size: 16, workers: 2, shuffle_buffer: 64,
+          pipeline: {{size: 64, crop_scale: [0.5, 1.0], rand_augment: false, random_erasing: false}},
+          mixup: {{probability: 0.0}}}}
+  val: {{root: {toy}/val, batch_size: 20, workers: 1, pipeline: {{resize: 73, crop: 64}}}}
 optim: {{lr: 2.0e-3}}
-schedule: {{epochs: {epochs}, warmup_epochs: 0}}
-runtime: {{threads: 1, tensorboard: false}}
+schedule: {{epochs: {epochs}, warmup_epochs: 1}}
+runtime: {{threads: 2, tensorboard: false}}
 """)
     run('hornet-train', config, '--work-dir', path(name))
     lines = [json.loads(line) for line in open(path(name, 'metrics.jsonl'))] if os.path.exists(
@@ -97,12 +105,17 @@ folder_top1 = train('from_folder', os.path.join(toy, 'train'))
 shards_top1 = train('from_shards', path('hornet_shards'))
 wds_top1 = train('from_wds_shards', path('wds_shards'))
 print(f'val top-1 per epoch: folder {folder_top1}, hornet shards {shards_top1}, ShardWriter shards {wds_top1}')
-check(len(folder_top1) == len(shards_top1) == len(wds_top1) == 6, 'three runs of six epochs each')
+check(len(folder_top1) == len(shards_top1) == len(wds_top1) == EPOCHS, f'three runs of {EPOCHS} epochs each')
 if folder_top1 and shards_top1 and wds_top1:
-    check(folder_top1[-1] >= 60, f'the folder run learns the toy task ({folder_top1[-1]:.1f}% > 60%)')
+    # The last five epochs' mean: 60 validation images make one epoch's figure move in steps of 1.7%.
+    def tail(top1):
+        return sum(top1[-5:]) / 5
+
+    check(tail(folder_top1) >= 45, f'the folder run learns the toy task (last five epochs {tail(folder_top1):.1f}%, '
+          'chance 33%)')
     for name, top1 in (('hornet shards', shards_top1), ('ShardWriter shards', wds_top1)):
-        check(top1[-1] >= folder_top1[-1] - 10,
-              f'{name}: final top-1 {top1[-1]:.1f}% within 10 points of the folder run\'s {folder_top1[-1]:.1f}%')
+        check(tail(top1) >= tail(folder_top1) - 8, f'{name}: last five epochs {tail(top1):.1f}%, within 8 points of '
+              f'the folder run\'s {tail(folder_top1):.1f}% or above')
 
 # Loader throughput, shards against the folder (reported, not a pass mark).
 rates = {}

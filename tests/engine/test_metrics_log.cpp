@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include <fstream>
 
 using namespace hornet;
@@ -23,6 +25,7 @@ MetricsRecord train_record(int64_t step) {
   r.lr = 1.25e-7;
   r.images_per_s = 812.5;
   r.data_wait = 0.125;
+  r.memory_mib = 1536.5;
   return r;
 }
 MetricsRecord val_record(int64_t epoch) {
@@ -41,7 +44,12 @@ MetricsRecord val_record(int64_t epoch) {
 TEST_CASE("metrics log: the lines are the documented JSON objects", "[engine][metrics]") {
   CHECK(engine::metrics_line(train_record(3)) ==
         "{\"mode\": \"train\", \"epoch\": 1, \"iter\": 12, \"step\": 3, \"loss\": 6.25, \"lr\": 1.25e-07, "
-        "\"images_per_s\": 812.5, \"data_wait\": 0.125}");
+        "\"images_per_s\": 812.5, \"data_wait\": 0.125, \"memory_mib\": 1536.5}");
+  // A line written before memory_mib existed still reads, without it.
+  const auto old = engine::parse_metrics_line(
+      "{\"mode\": \"train\", \"epoch\": 1, \"iter\": 12, \"step\": 3, \"loss\": 6.25, \"lr\": 1.25e-07, "
+      "\"images_per_s\": 812.5, \"data_wait\": 0.125}");
+  CHECK((old.step == 3 && old.data_wait == 0.125 && std::isnan(old.memory_mib)));
   CHECK(engine::metrics_line(val_record(2)) ==
         "{\"mode\": \"val\", \"epoch\": 2, \"step\": 20, \"top1\": 81.25, \"top5\": 95.5, \"loss\": null, "
         "\"weights\": \"ema\"}");
