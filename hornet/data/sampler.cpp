@@ -17,7 +17,7 @@ Sampler::Sampler(int64_t dataset_size, const SamplerOptions& options) : n_(datas
   }
   per_rank_ = o_.drop_last ? n_ / o_.world_size : (n_ + o_.world_size - 1) / o_.world_size;
   if (per_rank_ < 1) throw std::invalid_argument("Sampler: fewer samples than ranks");
-  if (!o_.shard_sizes.empty()) {
+  if (sharded()) {
     int64_t total = 0;
     for (int64_t size : o_.shard_sizes) total += size;
     if (total != n_) throw std::invalid_argument("Sampler: the shard sizes do not add up to the dataset's size");
@@ -37,7 +37,7 @@ std::vector<int64_t> Sampler::shard_order(int64_t epoch) const {
   std::vector<int64_t> first(sizes.size(), 0), shards(sizes.size());
   for (size_t k = 1; k < sizes.size(); ++k) first[k] = first[k - 1] + sizes[k - 1];
   std::iota(shards.begin(), shards.end(), 0);
-  if (o_.shuffle) {
+  {
     Rng rng({o_.seed, static_cast<uint64_t>(epoch), 0x5348415244ULL});
     for (int64_t i = static_cast<int64_t>(shards.size()) - 1; i > 0; --i) std::swap(shards[i], shards[rng.randint(0, i)]);
   }
@@ -59,12 +59,7 @@ std::vector<int64_t> Sampler::shard_order(int64_t epoch) const {
     for (size_t j = s; j < mine.size(); j += streams) {
       const int64_t shard = mine[j];
       for (int64_t i = 0; i < sizes[static_cast<size_t>(shard)]; ++i) {
-        const int64_t index = first[static_cast<size_t>(shard)] + i;
-        if (!o_.shuffle) {
-          read[s].push_back(index);
-          continue;
-        }
-        buffer.push_back(index);
+        buffer.push_back(first[static_cast<size_t>(shard)] + i);
         if (static_cast<int64_t>(buffer.size()) >= o_.shuffle_buffer) emit_random();
       }
     }
@@ -89,7 +84,7 @@ std::vector<int64_t> Sampler::shard_order(int64_t epoch) const {
 }
 
 std::vector<int64_t> Sampler::indices(int64_t epoch) const {
-  if (!o_.shard_sizes.empty()) return shard_order(epoch);
+  if (sharded()) return shard_order(epoch);
   std::vector<int64_t> order(static_cast<size_t>(n_));
   std::iota(order.begin(), order.end(), 0);
   if (o_.shuffle) {

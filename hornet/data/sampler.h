@@ -16,7 +16,9 @@
 // rank is then cut, or padded by repeating its start, to the length the
 // unsharded sampler gives. The order depends on the seed, epoch, rank, world
 // size, streams and buffer, never on the loader's threads; resuming at a batch
-// replays it exactly.
+// replays it exactly. Without shuffling (validation) a sharded dataset takes
+// the sequential order like any other, which drops nothing: each rank reads
+// every world_size-th sample, in file order.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +49,7 @@ class Sampler {
   const SamplerOptions& options() const { return o_; }
 
  private:
+  bool sharded() const { return o_.shuffle && !o_.shard_sizes.empty(); }
   std::vector<int64_t> shard_order(int64_t epoch) const;
   int64_t n_;
   SamplerOptions o_;

@@ -5,6 +5,8 @@
 #include "hornet/models/summary.h"
 #include "hornet/models/weight_file.h"
 
+#include <spdlog/spdlog.h>
+
 #include <glob.h>
 
 #include <algorithm>
@@ -141,8 +143,9 @@ BulkRow validate_row(const std::string& checkpoint, const config::ExperimentConf
   row.params = size.params;
   row.flops = size.flops;
   row.images_per_s = row.result.seconds > 0 ? static_cast<double>(row.result.samples) / row.result.seconds : 0.0;
-  if (const auto published = models::find_published(checkpoint); published && published->top1 >= 0) {
-    row.published_top1 = published->top1;
+  if (const auto published = models::compare_with_published(checkpoint)) {
+    if (!published->hash_ok) spdlog::warn("{}", published->hash_message);
+    if (published->entry.top1 >= 0) row.published_top1 = published->entry.top1;
   }
   return row;
 }

@@ -138,6 +138,22 @@ params = int(summary.splitlines()[1].split()[4])
 check(rows and rows[0]['arch'] == 'tiny-gf' and rows[0]['image_size'] == '64' and
       rows[0]['params_m'] == f'{params / 1e6:.2f}' and float(rows[0]['images_per_s']) > 0,
       f'no config: {rows[0] if rows else None}')
+# --zoo-dir: a file under a published name gets the published top-1 beside its own (and a hash warning:
+# it is not the published file). An annotation file gives the toy images the head's 1000 classes.
+os.makedirs(path('zoo'))
+run('hornet-convert', '--init', 'tiny', path('zoo', 'hornet-tiny_3rdparty_in1k_20220915-0e8eedff.pth'), '--to',
+    'mmpretrain')
+with open(path('val.txt'), 'w') as f:
+    for cls_index, cls in enumerate(sorted(os.listdir(path('val')))):
+        for name in sorted(os.listdir(path('val', cls))):
+            f.write(f'val/{cls}/{name} {cls_index}\n')
+out = path('zoo.csv')
+proc = run('hornet-eval', 'bulk', '--zoo-dir', path('zoo'), '--data', path('val.txt'), '--image-size', '64',
+           '--csv', out, '--threads', '1')
+rows = list(csv.DictReader(open(out))) if os.path.exists(out) else []
+check(len(rows) == 1 and rows[0]['arch'] == 'tiny' and rows[0]['published_top1'] == '82.84' and
+      rows[0]['top1_delta'] == f'{float(rows[0]["top1"]) - 82.84:.3f}' and 'SHA-256' in proc.stderr,
+      f'--zoo-dir: the published file found, its published top-1 and the difference ({rows}), the hash warned about')
 proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'bulk', path('nothing*.pth'), '--data', path('val')],
                       capture_output=True, text=True)
 check(proc.returncode != 0 and 'no file matches this pattern' in proc.stderr, 'a pattern matching nothing: an error')

@@ -29,7 +29,7 @@ expect unknown_key "unknown config key 'optim.weight_decy' (did you mean 'optim.
 expect wrong_type "config key 'schedule.epochs' must be an integer, got many" "$cfg" "${data[@]}" --set schedule.epochs=many
 expect missing_data "$work/nowhere: no such dataset folder or annotation file" "$cfg" --set "data.train.root=$work/nowhere"
 printf 'not a checkpoint' >"$work/bad.pth"
-expect bad_resume "$work/bad.pth: not a torch.save file" "$cfg" "${data[@]}" --resume "$work/bad.pth"
+expect bad_resume "$work/bad.pth: not a torch.save or safetensors file" "$cfg" "${data[@]}" --resume "$work/bad.pth"
 expect bad_load_from "$work/absent.pth: cannot open" "$cfg" "${data[@]}" --set "runtime.load_from=$work/absent.pth"
 expect too_many_classes "model.num_classes is 1" "$cfg" "${data[@]}" --set model.num_classes=1
 expect bad_amp "runtime.amp" "$cfg" "${data[@]}" --set runtime.amp=fp8

@@ -334,7 +334,7 @@ TEST_CASE("loader: each rank draws its own augmentations, and a rerun draws them
   CHECK(torch::equal(draw(1).images, rank1.images));
 }
 
-TEST_CASE("tar: what TarWriter writes lists back; a damaged header is refused with its offset", "[data][shards]") {
+TEST_CASE("tar: what TarWriter writes lists back, and a damaged header is refused with its offset", "[data][shards]") {
   const auto dir = test::temp_dir("tar");
   const std::string payload(700, 'x');
   io::TarWriter writer(dir + "/a.tar");
@@ -361,7 +361,7 @@ TEST_CASE("tar: what TarWriter writes lists back; a damaged header is refused wi
   CHECK_THROWS_WITH(io::list_tar(dir + "/d.tar"), Contains("runs past the end"));
 }
 
-TEST_CASE("shards: the folder's samples, labels and class names; a sample without a label is an error",
+TEST_CASE("shards: the folder's samples, labels and class names, and a sample without a label is an error",
           "[data][shards]") {
   const auto dir = test::temp_dir("shards");
   const auto folder = Dataset::image_folder(toy_root() + "/train");

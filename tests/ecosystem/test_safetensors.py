@@ -24,7 +24,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, '..', 'reference'))
 sys.path.insert(0, os.path.join(here, '..', 'cli'))
 import hornet_ref  # noqa: E402
-from cli_common import Checks  # noqa: E402
+from cli_common import Checks, make_toy, train_tiny_ema_run  # noqa: E402
 from make_fixtures import official_key, randomized  # noqa: E402
 
 BIN, WORK = sys.argv[1], sys.argv[2]
@@ -110,6 +110,19 @@ if hornet('hornet-convert', '--init', 'tiny-gf', path('init.safetensors'), '--se
     with torch.no_grad():
         close(hornet_logits(path('init.safetensors')), m(x).numpy(),
               'hornet-convert --init OUT.safetensors: load_file into the reference model (strict) vs hornet-eval')
+
+
+# --- runtime.load_from: training starts from a safetensors file ---
+data = make_toy(BIN, path('toy'))
+os.makedirs(path('first'))
+config, last = train_tiny_ema_run(BIN, path('first'), data)
+trained = torch.load(last)['state_dict']
+save_file({k: v.contiguous() for k, v in trained.items()}, path('start.safetensors'))
+proc = run('hornet-train', config, '--work-dir', path('second'), '--set', f'runtime.load_from={path("start.safetensors")}',
+           '--set', 'schedule.epochs=1')
+check(proc.returncode == 0 and f'load_from {path("start.safetensors")}: loaded {len(trained)} tensors' in proc.stderr,
+      f'hornet-train with runtime.load_from a .safetensors file loads all {len(trained)} tensors'
+      + ('' if proc.returncode == 0 else f' ({proc.stderr[-800:]})'))
 
 
 # --- headers against the rules: safetensors refuses each, and so does hornet, saying why ---

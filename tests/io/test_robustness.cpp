@@ -77,7 +77,7 @@ TEST_CASE("robustness: truncated torch files fail cleanly at every length", "[io
 TEST_CASE("robustness: not a torch file", "[io][robustness]") {
   const auto dir = test::temp_dir("magic");
   spit(dir + "/text.pth", "hello, this is not a checkpoint\n");
-  CHECK_THAT(try_load(dir + "/text.pth"), Contains("not a torch.save file"));
+  CHECK_THAT(try_load(dir + "/text.pth"), Contains("not a torch.save or safetensors file"));
   spit(dir + "/pickle.pth", std::string("\x80\x02K\x05.", 5));  // pickle of the int 5
   CHECK_THAT(try_load(dir + "/pickle.pth"), Contains("magic number"));
   spit(dir + "/empty.pth", "");

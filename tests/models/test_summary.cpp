@@ -71,7 +71,7 @@ TEST_CASE("summary: MACs of a small arch by hand", "[models][summary]") {
   CHECK(summarize(arch, 2).flops == expected);
 }
 
-TEST_CASE("summary: the official convention by hand: layer norms, FFTs, a filter resize; rows add up",
+TEST_CASE("summary: the official convention by hand (layer norms, FFTs, a filter resize) and rows that add up",
           "[models][summary]") {
   // base_dim 8, one block per stage, order 1, 64x64 input (sides 16, 8, 4, 2), 2 classes.
   // Stage 2's filter fits its 4x4 input (spectrum 4x3); stage 3's 3x3 is resized to 2x2.
