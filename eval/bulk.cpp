@@ -9,8 +9,8 @@
 #include "hornet/engine/bulk_validate.h"
 #include "hornet/io/file_util.h"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <memory>
@@ -49,8 +49,8 @@ int run_bulk(BulkArgs& a) {
     try {
       rows.push_back(engine::validate_row(files[k], config ? &*config : nullptr, a.options));
       const auto& r = rows.back();
-      spdlog::info("[{}/{}] {}: top-1 {:.2f}%  top-5 {:.2f}%  ({} images, {:.1f} images/s)", k + 1, files.size(),
-                   r.arch, r.result.top1, r.result.top5, r.result.samples, r.images_per_s);
+      spdlog::info("[{}/{}] {}: top-1 {:.2f}%  top-5 {:.2f}%  ({} images, {:.1f} images/s)", k + 1,
+                   files.size(), r.arch, r.result.top1, r.result.top5, r.result.samples, r.images_per_s);
     } catch (const std::exception& e) {
       spdlog::error("{}: {}", files[k], e.what());
       ++failed;
@@ -67,32 +67,40 @@ int run_bulk(BulkArgs& a) {
 
 hornet::cli::Command add_bulk(CLI::App& tool) {
   auto* app = tool.add_subcommand(
-      "bulk", "Validate many checkpoints (files, folders, patterns, or the published ones in a folder), one "
-              "table row each, with the published accuracy beside it");
+      "bulk",
+      "Validate many checkpoints (files, folders, patterns, or the published ones in a folder), one "
+      "table row each, with the published accuracy beside it");
   auto a = std::make_shared<BulkArgs>();
-  app->add_option("checkpoints", a->items,
-                  "Checkpoint files, folders (their .pth/.pt/.safetensors files) or quoted patterns ('runs/*.pth')");
-  app->add_option("--zoo-dir", a->zoo_dir, "Also every published checkpoint (hornet-eval zoo) found in this folder")
+  app->add_option(
+      "checkpoints", a->items,
+      "Checkpoint files, folders (their .pth/.pt/.safetensors files) or quoted patterns ('runs/*.pth')");
+  app->add_option("--zoo-dir", a->zoo_dir,
+                  "Also every published checkpoint (hornet-eval zoo) found in this folder")
       ->check(CLI::ExistingDirectory);
-  auto* config = app->add_option("--config", a->config,
-                                 "A recipe (YAML) whose model and test pipeline every checkpoint gets (default: the "
-                                 "zoo arch each file's shapes fit, its head's classes, the official pipeline)")
-                     ->check(CLI::ExistingFile);
+  auto* config =
+      app->add_option("--config", a->config,
+                      "A recipe (YAML) whose model and test pipeline every checkpoint gets (default: the "
+                      "zoo arch each file's shapes fit, its head's classes, the official pipeline)")
+          ->check(CLI::ExistingFile);
   app->add_option("--set", a->overrides, "Override a config value: key.path=value")->needs(config);
-  app->add_option("--data", a->options.validate.data,
-                  "Validation data: ImageFolder root or annotation file (with --config: default its data.val)");
+  app->add_option(
+      "--data", a->options.validate.data,
+      "Validation data: ImageFolder root or annotation file (with --config: default its data.val)");
   a->weights.add_to(*app);
   app->add_option("--real-labels", a->options.validate.real_labels,
                   "ImageNet-ReaL labels (real.json): also report ReaL top-1/top-5")
       ->check(CLI::ExistingFile);
-  app->add_option("--crop-pct", a->options.crop_pct, "Resize the short edge to crop / crop-pct before the centre crop")
+  app->add_option("--crop-pct", a->options.crop_pct,
+                  "Resize the short edge to crop / crop-pct before the centre crop")
       ->check(CLI::Range(0.05, 1.0));
   app->add_option("--image-size", a->options.image_size, "Crop and model input size (default: the arch's)")
       ->check(CLI::Range(int64_t{32}, int64_t{8192}));
-  app->add_flag("--flip", a->options.validate.flip, "Test-time augmentation: average the logits of each image and its mirror image");
+  app->add_flag("--flip", a->options.validate.flip,
+                "Test-time augmentation: average the logits of each image and its mirror image");
   app->add_option("--batch-size", a->options.validate.batch_size, "Batch size (default: the config's, or 64)")
       ->check(CLI::Range(int64_t{1}, int64_t{65536}));
-  app->add_option("--workers", a->options.workers, "Loader threads (without --config)")->check(CLI::Range(0, 256));
+  app->add_option("--workers", a->options.workers, "Loader threads (without --config)")
+      ->check(CLI::Range(0, 256));
   app->add_option("--csv", a->csv, "Write the table as CSV");
   app->add_option("--markdown", a->markdown, "Write the table as Markdown");
   app->add_option("--device", a->device, "cpu or cuda[:N]");

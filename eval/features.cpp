@@ -11,8 +11,8 @@
 #include "hornet/io/npy.h"
 #include "hornet/models/weight_file.h"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -34,7 +34,8 @@ int run_features(const FeaturesArgs& a) {
   namespace engine = hornet::engine;
   hornet::common::set_threads(a.threads);
   const auto target = usable_device(a.device);
-  auto loaded = hornet::models::backbone_from_checkpoint(a.arch, a.checkpoint, a.out_indices, a.weights.resolve());
+  auto loaded =
+      hornet::models::backbone_from_checkpoint(a.arch, a.checkpoint, a.out_indices, a.weights.resolve());
   if (!loaded.report.reinitialized.empty()) {
     std::string norms;
     for (const auto& key : loaded.report.reinitialized) norms += (norms.empty() ? "" : ", ") + key;
@@ -49,12 +50,13 @@ int run_features(const FeaturesArgs& a) {
       throw std::invalid_argument(a.input_npy + ": expected a float32 [N, 3, H, W] batch, normalised");
     }
     torch::NoGradGuard no_grad;
-    for (const auto& m : backbone.forward(input.to(target))) maps.push_back(m.to(torch::kCPU, torch::kFloat32));
+    for (const auto& m : backbone.forward(input.to(target)))
+      maps.push_back(m.to(torch::kCPU, torch::kFloat32));
   } else {
     const int64_t size = a.image_size > 0 ? a.image_size : backbone.options.arch().input_size;
-    const auto result = engine::extract_features(backbone, engine::expand_image_paths(a.images),
-                                                 hornet::data::eval_options_for_size(static_cast<int>(size)),
-                                                 a.batch_size);
+    const auto result =
+        engine::extract_features(backbone, engine::expand_image_paths(a.images),
+                                 hornet::data::eval_options_for_size(static_cast<int>(size)), a.batch_size);
     for (const auto& skip : result.skipped) spdlog::warn("skipped {}: {}", skip.path, skip.reason);
     std::string list;
     for (const auto& p : result.paths) list += p + "\n";
@@ -76,10 +78,11 @@ int run_features(const FeaturesArgs& a) {
 
 hornet::cli::Command add_features(CLI::App& tool) {
   auto* app = tool.add_subcommand(
-      "features", "Write the backbone's feature maps at --out-indices (normalised, as a detection or "
-                  "segmentation neck receives them) for images or a .npy batch, one out_<i>.npy per stage");
+      "features",
+      "Write the backbone's feature maps at --out-indices (normalised, as a detection or "
+      "segmentation neck receives them) for images or a .npy batch, one out_<i>.npy per stage");
   auto a = std::make_shared<FeaturesArgs>();
-  app->add_option("--arch", a->arch, "Zoo arch or alias (tiny, tiny-gf, ..., large-gf384)")->required();
+  app->add_option("--arch", a->arch, "Zoo arch or alias (default: the one the checkpoint's shapes fit)");
   add_checkpoint_option(*app, a->checkpoint);
   a->weights.add_to(*app);
   app->add_option("--out-indices", a->out_indices, "Stages whose maps to write")

@@ -7,7 +7,7 @@
 //   inspect --checkpoint F        summary [--arch A | --config C]        forward [--arch A]
 //   benchmark --arch A [--inference] [--batch-size B] [--steps N] [--amp T]        zoo
 //   bulk CHECKPOINTS... [--zoo-dir DIR] [--config C] --data D [--csv F] [--real-labels real.json] [--flip]
-//   features --arch A --checkpoint F (IMAGES... | --input-npy X.npy) --out DIR [--out-indices 0,1,2,3]
+//   features [--arch A] --checkpoint F (IMAGES... | --input-npy X.npy) --out DIR [--out-indices 0,1,2,3]
 //
 // The flag spellings from before the subcommands ("--predict", "--zoo", ...)
 // are respelt with a note on stderr.

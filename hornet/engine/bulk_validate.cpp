@@ -87,7 +87,8 @@ std::vector<std::string> expand_checkpoints(const std::vector<std::string>& item
       for (const auto& e : fs::directory_iterator(item)) {
         if (e.is_regular_file() && is_weight_file(e.path())) files.push_back(e.path().string());
       }
-      if (files.empty()) throw std::invalid_argument(item + ": a folder without .pth, .pt or .safetensors files");
+      if (files.empty())
+        throw std::invalid_argument(item + ": a folder without .pth, .pt or .safetensors files");
       std::sort(files.begin(), files.end());
       out.insert(out.end(), files.begin(), files.end());
     } else if (fs::exists(item)) {
@@ -106,11 +107,13 @@ std::vector<std::string> zoo_files_in(const std::string& dir) {
     const auto path = (fs::path(dir) / entry.file).string();
     if (fs::exists(path)) out.push_back(path);
   }
-  if (out.empty()) throw std::invalid_argument(dir + ": holds none of the published checkpoints (hornet-eval zoo)");
+  if (out.empty())
+    throw std::invalid_argument(dir + ": holds none of the published checkpoints (hornet-eval zoo)");
   return out;
 }
 
-BulkRow validate_row(const std::string& checkpoint, const config::ExperimentConfig* config, const BulkOptions& o) {
+BulkRow validate_row(const std::string& checkpoint, const config::ExperimentConfig* config,
+                     const BulkOptions& o) {
   models::ShapeMap shapes;
   {
     io::TorchFile file(checkpoint);
@@ -122,7 +125,8 @@ BulkRow validate_row(const std::string& checkpoint, const config::ExperimentConf
   } else {
     c.model.arch = models::arch_by_name(models::zoo_arch_for_checkpoint(shapes));
     c.model.num_classes = models::checkpoint_num_classes(shapes);
-    if (c.model.num_classes == 0) throw std::invalid_argument(checkpoint + ": no classifier head to validate");
+    if (c.model.num_classes == 0)
+      throw std::invalid_argument(checkpoint + ": no classifier head to validate");
     c.val.pipeline = data::eval_options_for_size(static_cast<int>(c.model.arch.input_size));
     c.runtime.device = o.device;
     c.val.workers = o.workers;
@@ -142,7 +146,8 @@ BulkRow validate_row(const std::string& checkpoint, const config::ExperimentConf
                                       row.image_size);
   row.params = size.params;
   row.flops = size.flops;
-  row.images_per_s = row.result.seconds > 0 ? static_cast<double>(row.result.samples) / row.result.seconds : 0.0;
+  row.images_per_s =
+      row.result.seconds > 0 ? static_cast<double>(row.result.samples) / row.result.seconds : 0.0;
   if (const auto published = models::compare_with_published(checkpoint)) {
     if (!published->hash_ok) spdlog::warn("{}", published->hash_message);
     if (published->entry.top1 >= 0) row.published_top1 = published->entry.top1;

@@ -45,7 +45,8 @@ struct BulkRow {
 };
 
 /// Validates `checkpoint` with `config` (null: see BulkOptions) and describes it.
-BulkRow validate_row(const std::string& checkpoint, const config::ExperimentConfig* config, const BulkOptions& options);
+BulkRow validate_row(const std::string& checkpoint, const config::ExperimentConfig* config,
+                     const BulkOptions& options);
 
 /// The rows as CSV (a header line, then one line per row) and as a Markdown table.
 std::string bulk_csv(const std::vector<BulkRow>& rows);

@@ -17,7 +17,8 @@ std::array<uint32_t, 256> make_crc32c_table() {
   std::array<uint32_t, 256> table{};
   for (uint32_t n = 0; n < 256; ++n) {
     uint32_t c = n;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0x82f63b78u ^ (c >> 1) : c >> 1;  // reflected Castagnoli polynomial
+    for (int k = 0; k < 8; ++k)
+      c = (c & 1) ? 0x82f63b78u ^ (c >> 1) : c >> 1;  // reflected Castagnoli polynomial
     table[n] = c;
   }
   return table;
@@ -87,11 +88,13 @@ EventFileWriter::EventFileWriter(const std::string& dir, int64_t start_step) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const auto seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   path_ = dir + "/events.out.tfevents." + std::to_string(seconds) + "." + host_name() + "." +
           std::to_string(getpid());
   file_ = std::fopen(path_.c_str(), "ab");
-  if (!file_) throw std::runtime_error(path_ + ": cannot write the TensorBoard event file: " + std::strerror(errno));
+  if (!file_)
+    throw std::runtime_error(path_ + ": cannot write the TensorBoard event file: " + std::strerror(errno));
   write_event(0, bytes_field(kFileVersion, "brain.Event:2"));
   write_event(start_step, bytes_field(kSessionLog, int_field(kSessionStatus, kSessionStart)));
 }

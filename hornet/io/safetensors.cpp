@@ -19,9 +19,9 @@ struct DtypeName {
   c10::ScalarType dtype;
 };
 constexpr DtypeName kDtypes[] = {
-    {"BOOL", c10::ScalarType::Bool}, {"U8", c10::ScalarType::Byte},      {"I8", c10::ScalarType::Char},
-    {"I16", c10::ScalarType::Short}, {"I32", c10::ScalarType::Int},      {"I64", c10::ScalarType::Long},
-    {"F16", c10::ScalarType::Half},  {"BF16", c10::ScalarType::BFloat16}, {"F32", c10::ScalarType::Float},
+    {"BOOL", c10::ScalarType::Bool},  {"U8", c10::ScalarType::Byte},       {"I8", c10::ScalarType::Char},
+    {"I16", c10::ScalarType::Short},  {"I32", c10::ScalarType::Int},       {"I64", c10::ScalarType::Long},
+    {"F16", c10::ScalarType::Half},   {"BF16", c10::ScalarType::BFloat16}, {"F32", c10::ScalarType::Float},
     {"F64", c10::ScalarType::Double},
 };
 
@@ -38,14 +38,16 @@ SafetensorsEntry read_entry(const std::string& name, const JsonValue& info) {
   if (!dtype || !shape || !offsets) bad(where + " lacks one of dtype, shape, data_offsets");
   if (!dtype->is(Kind::kString)) bad(where + ": dtype is not a string");
   if (!shape->is(Kind::kArray)) bad(where + ": shape is not an array");
-  if (!offsets->is(Kind::kArray) || offsets->items.size() != 2) bad(where + ": data_offsets is not [begin, end]");
+  if (!offsets->is(Kind::kArray) || offsets->items.size() != 2)
+    bad(where + ": data_offsets is not [begin, end]");
   SafetensorsEntry e;
   e.name = name;
   try {
     e.dtype = safetensors_dtype(dtype->text);
     for (const auto& d : shape->items) {
       const uint64_t size = json_uint64(d, "a dimension");
-      if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) bad(where + ": dimension too large");
+      if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        bad(where + ": dimension too large");
       e.shape.push_back(static_cast<int64_t>(size));
     }
     e.begin = json_uint64(offsets->items[0], "data_offsets[0]");
@@ -62,7 +64,8 @@ SafetensorsEntry read_entry(const std::string& name, const JsonValue& info) {
   }
   if (bytes != e.end - e.begin) {
     bad(where + ": shape and dtype " + dtype->text + " need " +
-        (bytes > std::numeric_limits<uint64_t>::max() ? std::string("more than 2^64") : std::to_string(static_cast<uint64_t>(bytes))) +
+        (bytes > std::numeric_limits<uint64_t>::max() ? std::string("more than 2^64")
+                                                      : std::to_string(static_cast<uint64_t>(bytes))) +
         " bytes but data_offsets give " + std::to_string(e.end - e.begin));
   }
   return e;
@@ -132,8 +135,8 @@ SafetensorsHeader parse_safetensors_header(std::string_view json, uint64_t data_
     covered = e->end;
   }
   if (covered > data_size) {
-    bad("tensors claim " + std::to_string(covered) + " bytes but the file holds " + std::to_string(data_size) +
-        " after the header; it is truncated");
+    bad("tensors claim " + std::to_string(covered) + " bytes but the file holds " +
+        std::to_string(data_size) + " after the header; it is truncated");
   }
   if (covered < data_size) {
     bad(std::to_string(data_size - covered) + " bytes after the last tensor belong to none");
@@ -141,7 +144,8 @@ SafetensorsHeader parse_safetensors_header(std::string_view json, uint64_t data_
   return header;
 }
 
-void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+void save_safetensors(const std::string& path,
+                      const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                       const std::vector<std::pair<std::string, std::string>>& metadata) {
   std::vector<torch::Tensor> dense;
   std::set<std::string> names;
@@ -163,8 +167,9 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
     const uint64_t nbytes = dense.back().numel() * dense.back().element_size();
     std::string shape;
     for (int64_t d : tensor.sizes()) shape += (shape.empty() ? "" : ",") + std::to_string(d);
-    header += (header.size() > 1 ? "," : "") + json_string(name) + ":{\"dtype\":\"" + dtype + "\",\"shape\":[" + shape +
-              "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + nbytes) + "]}";
+    header += (header.size() > 1 ? "," : "") + json_string(name) + ":{\"dtype\":\"" + dtype +
+              "\",\"shape\":[" + shape + "],\"data_offsets\":[" + std::to_string(offset) + "," +
+              std::to_string(offset + nbytes) + "]}";
     offset += nbytes;
   }
   header += "}";

@@ -27,7 +27,7 @@ struct SafetensorsEntry {
 };
 
 struct SafetensorsHeader {
-  std::vector<SafetensorsEntry> tensors;                     ///< in header order
+  std::vector<SafetensorsEntry> tensors;                      ///< in header order
   std::vector<std::pair<std::string, std::string>> metadata;  ///< `__metadata__`, string to string
 };
 
@@ -50,7 +50,8 @@ c10::ScalarType safetensors_dtype(const std::string& name);
 /// Writes named tensors (any device and layout; written dense, little-endian)
 /// with string metadata. The file appears under `path` only once complete.
 /// Throws std::invalid_argument for a repeated name or an unsupported dtype.
-void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+void save_safetensors(const std::string& path,
+                      const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                       const std::vector<std::pair<std::string, std::string>>& metadata = {});
 
 /// Whether `path` names a safetensors file to write (it ends in ".safetensors").

@@ -17,7 +17,8 @@ constexpr size_t kBlock = 512;
 uint64_t padded(uint64_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
 
 [[noreturn]] void bad(const std::string& path, uint64_t offset, const std::string& what) {
-  throw std::runtime_error(path + ": not a valid tar archive at byte " + std::to_string(offset) + ": " + what);
+  throw std::runtime_error(path + ": not a valid tar archive at byte " + std::to_string(offset) + ": " +
+                           what);
 }
 
 // An octal field (NUL- or space-terminated), or GNU's base-256 for large sizes.
@@ -56,7 +57,8 @@ std::string pax_path(const std::string& records, const std::string& file, uint64
       length = length * 10 + static_cast<size_t>(records[k] - '0');
       if (length > records.size()) bad(file, offset, "a pax record longer than its header");
     }
-    if (length <= space - pos + 1 || pos + length > records.size()) bad(file, offset, "a malformed pax record");
+    if (length <= space - pos + 1 || pos + length > records.size())
+      bad(file, offset, "a malformed pax record");
     const std::string record = records.substr(space + 1, pos + length - space - 2);  // without the newline
     if (record.rfind("path=", 0) == 0) return record.substr(5);
     pos += length;
@@ -81,7 +83,8 @@ std::vector<TarMember> list_tar(const std::string& path) {
     if (sum != numeric_field(h + 148, 8, path, offset)) bad(path, offset, "header checksum mismatch");
     const uint64_t size = numeric_field(h + 124, 12, path, offset);
     const uint64_t data = offset + kBlock;
-    if (size > file.size() - data) bad(path, offset, "a member of " + std::to_string(size) + " bytes runs past the end");
+    if (size > file.size() - data)
+      bad(path, offset, "a member of " + std::to_string(size) + " bytes runs past the end");
     const char type = h[156];
     if (type == 'x' || type == 'L') {
       if (size > (1u << 20)) bad(path, offset, "a name record over 1 MiB");
@@ -110,11 +113,13 @@ void TarWriter::add(const std::string& name, std::string_view data) {
   if (name.empty() || name.size() > 100) {
     throw std::invalid_argument("tar member name '" + name + "' must be 1 to 100 bytes");
   }
-  if (data.size() >= (uint64_t{1} << 33)) throw std::invalid_argument("tar member '" + name + "' is 8 GiB or more");
+  if (data.size() >= (uint64_t{1} << 33))
+    throw std::invalid_argument("tar member '" + name + "' is 8 GiB or more");
   char h[kBlock] = {};
   std::memcpy(h, name.data(), name.size());
   const auto mtime =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   std::snprintf(h + 100, 8, "%07o", 0644);
   std::snprintf(h + 108, 8, "%07o", 0);
   std::snprintf(h + 116, 8, "%07o", 0);

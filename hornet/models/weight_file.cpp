@@ -424,7 +424,9 @@ LoadedBackbone backbone_from_checkpoint(const std::string& arch_name, const std:
                                         const std::vector<int64_t>& out_indices, io::WeightChoice choice) {
   io::TorchFile file(path);
   const auto weights = io::find_weights(file.root(), choice);
-  const ArchSpec arch = arch_for_checkpoint(arch_by_name(arch_name), weight_shapes(weights));
+  const auto shapes = weight_shapes(weights);
+  const ArchSpec arch =
+      arch_for_checkpoint(arch_by_name(arch_name.empty() ? zoo_arch_for_checkpoint(shapes) : arch_name), shapes);
   LoadedBackbone out;
   out.model = HorNet(HorNetOptions(arch).out_indices(out_indices).gap_before_final_norm(false));
   out.model->eval();

@@ -129,7 +129,8 @@ size_t convert_checkpoint(const std::string& input, const std::string& output, C
                           bool use_ema = false, const std::vector<int64_t>& backbone_out_indices = {});
 
 /// A backbone for dense tasks: the normalised maps of `out_indices` (no
-/// pooling), its weights the `backbone.*` tensors of any HorNet weight file
+/// pooling), of the zoo arch `arch_name` (empty: the one the file's shapes
+/// fit, see zoo_arch_for_checkpoint), its weights the `backbone.*` tensors of any HorNet weight file
 /// (a classifier's head is left aside). An output norm the file lacks starts
 /// as the identity and is reported as reinitialised; any other missing,
 /// unexpected or misshaped tensor throws std::runtime_error with the report.

@@ -109,9 +109,9 @@ if hornet('hornet-convert', path('detection.safetensors'), path('detection_backb
     check(same, 'the output norms and every other tensor pass through unchanged')
     compare_features(path('detection.safetensors'), detection, path('x.npy'), 'detection backbone (safetensors)')
 
-# Features of image files: one row per image, in images.txt's order.
+# Features of image files: one row per image, in images.txt's order (the arch from the file's shapes).
 data = make_toy(BIN, path('toy'), classes=2, per_class=2, val_per_class=1, size=64)
-proc = hornet('hornet-eval', 'features', '--arch', 'tiny-gf', '--checkpoint', path('classifier.pth'),
+proc = hornet('hornet-eval', 'features', '--checkpoint', path('classifier.pth'),
               os.path.join(data, 'val'), '--out', path('image_features'), '--out-indices', '1,3', '--threads', '2')
 if proc.returncode == 0:
     with open(path('image_features/images.txt')) as f:

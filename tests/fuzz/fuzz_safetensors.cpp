@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   std::string bytes(8, '\0');
-  for (int k = 0; k < 8; ++k) bytes[static_cast<size_t>(k)] = static_cast<char>((header.size() >> (8 * k)) & 0xff);
+  for (int k = 0; k < 8; ++k)
+    bytes[static_cast<size_t>(k)] = static_cast<char>((header.size() >> (8 * k)) & 0xff);
   bytes += header;
   bytes.append(data_size, '\x5a');
   MemFile file(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());

@@ -20,7 +20,8 @@ namespace {
 // A file as the format lays it out: little-endian u64 header length, header, data.
 std::string safetensors_bytes(const std::string& header, const std::string& data) {
   std::string out(8, '\0');
-  for (int k = 0; k < 8; ++k) out[static_cast<size_t>(k)] = static_cast<char>((header.size() >> (8 * k)) & 0xff);
+  for (int k = 0; k < 8; ++k)
+    out[static_cast<size_t>(k)] = static_cast<char>((header.size() >> (8 * k)) & 0xff);
   return out + header + data;
 }
 
@@ -31,14 +32,17 @@ std::string write_temp(const std::string& name, const std::string& bytes) {
 }
 
 // Four float32 values 1, 2, 3, 4 (little-endian IEEE 754) and two int64 7, -1.
-std::string float_bytes() { return std::string("\x00\x00\x80\x3f\x00\x00\x00\x40\x00\x00\x40\x40\x00\x00\x80\x40", 16); }
+std::string float_bytes() {
+  return std::string("\x00\x00\x80\x3f\x00\x00\x00\x40\x00\x00\x40\x40\x00\x00\x80\x40", 16);
+}
 std::string long_bytes() {
   return std::string("\x07\x00\x00\x00\x00\x00\x00\x00", 8) + std::string(8, '\xff');
 }
 
 }  // namespace
 
-TEST_CASE("safetensors: a hand-built file opens as a dict of its tensors, metadata kept", "[io][safetensors]") {
+TEST_CASE("safetensors: a hand-built file opens as a dict of its tensors, metadata kept",
+          "[io][safetensors]") {
   const std::string header =
       R"({"__metadata__":{"format":"pt","note":"caf\u00e9"},"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},)"
       R"("idx":{"dtype":"I64","shape":[2],"data_offsets":[16,32]},"empty":{"dtype":"F16","shape":[0,3],"data_offsets":[32,32]}})";
@@ -60,7 +64,8 @@ TEST_CASE("safetensors: a hand-built file opens as a dict of its tensors, metada
 }
 
 TEST_CASE("safetensors: what hornet writes reads back bit for bit, every dtype", "[io][safetensors]") {
-  const auto path = (std::filesystem::temp_directory_path() / "hornet_safetensors_roundtrip.safetensors").string();
+  const auto path =
+      (std::filesystem::temp_directory_path() / "hornet_safetensors_roundtrip.safetensors").string();
   torch::manual_seed(3);
   const auto base = torch::randn({3, 5});
   std::vector<std::pair<std::string, torch::Tensor>> tensors = {
@@ -100,7 +105,8 @@ TEST_CASE("safetensors: what hornet writes reads back bit for bit, every dtype",
   const auto mapped = file.map(*file.root().entries[0].second);
   REQUIRE(mapped.defined());
   CHECK(torch::equal(mapped, base));
-  CHECK_THROWS_WITH(io::save_safetensors(path + ".x", {{"a", base}, {"a", base}}), Contains("'a' is repeated"));
+  CHECK_THROWS_WITH(io::save_safetensors(path + ".x", {{"a", base}, {"a", base}}),
+                    Contains("'a' is repeated"));
   CHECK_THROWS_WITH(io::save_safetensors(path + ".x", {{"c", torch::zeros({2}, torch::kComplexFloat)}}),
                     Contains("safetensors has no dtype for ComplexFloat"));
   CHECK_FALSE(std::filesystem::exists(path + ".x"));
@@ -112,12 +118,13 @@ TEST_CASE("safetensors: a header against the rules is refused, naming the tensor
   const std::string data = float_bytes();  // 16 bytes
   const auto entry = [](const std::string& name, const std::string& dtype, const std::string& shape,
                         const std::string& offsets) {
-    return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":[" + shape + "],\"data_offsets\":[" + offsets +
-           "]}";
+    return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":[" + shape + "],\"data_offsets\":[" +
+           offsets + "]}";
   };
   const std::pair<std::string, std::string> cases[] = {
       {"{" + entry("a", "F32", "4", "0,16") + "," + entry("b", "F32", "2", "8,16") + "}", "overlaps"},
-      {"{" + entry("a", "F32", "2", "0,8") + "," + entry("b", "F32", "1", "12,16") + "}", "gap of unclaimed bytes"},
+      {"{" + entry("a", "F32", "2", "0,8") + "," + entry("b", "F32", "1", "12,16") + "}",
+       "gap of unclaimed bytes"},
       {"{" + entry("a", "F32", "3", "0,16") + "}", "need 12 bytes but data_offsets give 16"},
       {"{" + entry("a", "F64", "4", "0,16") + "}", "need 32 bytes but data_offsets give 16"},
       {"{" + entry("a", "F32", "8", "0,32") + "}", "claim 32 bytes but the file holds 16"},
@@ -127,10 +134,12 @@ TEST_CASE("safetensors: a header against the rules is refused, naming the tensor
       {"{" + entry("a", "F32", "-4", "0,16") + "}", "not a non-negative integer"},
       {"{" + entry("a", "F32", "4", "0,18446744073709551616") + "}", "not a non-negative integer below 2^64"},
       {"{" + entry("a", "F32", "4294967296,4294967296", "0,16") + "}", "need more than 2^64 bytes"},
-      {"{" + entry("a", "F32", "4", "0,16") + "," + entry("a", "F32", "4", "0,16") + "}", "'a' appears twice"},
+      {"{" + entry("a", "F32", "4", "0,16") + "," + entry("a", "F32", "4", "0,16") + "}",
+       "'a' appears twice"},
       {R"({"a":{"dtype":"F32","shape":[4]}})", "lacks one of dtype, shape, data_offsets"},
       {R"({"a":[1,2]})", "tensor 'a' is not an object"},
-      {R"({"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", "'k' is not a string"},
+      {R"({"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})",
+       "'k' is not a string"},
       {R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]})", "malformed JSON"},
       {R"({"a":[[[[[[[[[[1]]]]]]]]]]})", "nested deeper than 8 levels"},
   };

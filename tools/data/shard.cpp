@@ -8,8 +8,8 @@
 #include "hornet/io/file_util.h"
 #include "hornet/io/tar.h"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -40,7 +40,8 @@ int run_shard(const ShardArgs& a) {
   std::iota(order.begin(), order.end(), 0);
   if (!a.keep_order) {
     data::Rng rng({a.seed, 0x5348554646ULL});
-    for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) std::swap(order[i], order[rng.randint(0, i)]);
+    for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i)
+      std::swap(order[i], order[rng.randint(0, i)]);
   }
   const int64_t shards = (static_cast<int64_t>(order.size()) + a.shard_size - 1) / a.shard_size;
   uint64_t bytes = 0;
@@ -77,7 +78,8 @@ hornet::cli::Command add_shard(CLI::App& tool) {
   auto* app = tool.add_subcommand(
       "shard", "Rewrite a dataset as WebDataset tar shards (key.jpg + key.cls), shuffled, with classes.txt");
   auto a = std::make_shared<ShardArgs>();
-  app->add_option("data", a->data, "ImageFolder, ImageNet root (with --split) or annotation file")->required();
+  app->add_option("data", a->data, "ImageFolder, ImageNet root (with --split) or annotation file")
+      ->required();
   app->add_option("out", a->out, "Folder for shard-NNNNNN.tar and classes.txt (new or empty)")->required();
   app->add_option("--split", a->split, "With an ImageNet root: train or val");
   app->add_option("--data-prefix", a->prefix, "With an annotation file: the folder its paths start from");
