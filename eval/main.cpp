@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", hornet::version_text());
   const std::vector<hornet::cli::Command> commands{
-      hornet_eval::add_validate(app), hornet_eval::add_predict(app), hornet_eval::add_load(app),
-      hornet_eval::add_inspect(app),  hornet_eval::add_summary(app), hornet_eval::add_forward(app),
+      hornet_eval::add_validate(app),  hornet_eval::add_predict(app), hornet_eval::add_load(app),
+      hornet_eval::add_inspect(app),   hornet_eval::add_summary(app), hornet_eval::add_forward(app),
       hornet_eval::add_benchmark(app), hornet_eval::add_zoo(app),     hornet_eval::add_features(app),
       hornet_eval::add_bulk(app)};
   std::vector<std::string> names;

@@ -55,7 +55,9 @@ hornet::models::CheckpointModelOptions ArchCheckpointArgs::model_options(hornet:
 }
 
 void add_checkpoint_option(CLI::App& app, std::string& checkpoint) {
-  app.add_option("--checkpoint", checkpoint, "A weights file: torch.save or safetensors, in mmpretrain's, the official repository's or hornet's layout")
+  app.add_option("--checkpoint", checkpoint,
+                 "A weights file: torch.save or safetensors, in mmpretrain's, the official repository's or "
+                 "hornet's layout")
       ->required()
       ->check(CLI::ExistingFile);
 }

@@ -25,7 +25,8 @@ struct SummaryArgs {
 
 hornet::cli::Command add_summary(CLI::App& tool) {
   auto* app = tool.add_subcommand(
-      "summary", "Print parameter counts and FLOPs, and for one model where they are (per stage or per layer)");
+      "summary",
+      "Print parameter counts and FLOPs, and for one model where they are (per stage or per layer)");
   auto a = std::make_shared<SummaryArgs>();
   auto* arch = app->add_option("--arch", a->arch, "Zoo arch or alias (default: every zoo arch)");
   auto* config = app->add_option("--config", a->config, "A recipe (YAML): its model, arch and classes")
@@ -37,10 +38,11 @@ hornet::cli::Command add_summary(CLI::App& tool) {
       ->excludes(config);
   app->add_option("--image-size", a->image_size, "Square input size (default: the arch's own, 224 or 384)")
       ->check(CLI::Range(int64_t{0}, int64_t{8192}));
-  app->add_option("--flops", a->flops,
-                  "What FLOPs count: mmpretrain (conv + linear multiply-accumulates, its metafile's figures) or "
-                  "official (the official calc_flops.py: also the FFTs of the GF filter and the channels-last "
-                  "layer norms; docs/model.md)")
+  app->add_option(
+         "--flops", a->flops,
+         "What FLOPs count: mmpretrain (conv + linear multiply-accumulates, its metafile's figures) or "
+         "official (the official calc_flops.py: also the FFTs of the GF filter and the channels-last "
+         "layer norms; docs/model.md)")
       ->check(CLI::IsMember({"mmpretrain", "official"}));
   app->add_flag("--per-layer", a->per_layer, "Break one model's cost down per layer instead of per stage");
   hornet::cli::add_threads_option(*app, a->threads);
@@ -51,8 +53,8 @@ hornet::cli::Command add_summary(CLI::App& tool) {
             std::vector<models::ModelSummary> rows;
             if (!a->config.empty()) {
               const auto e = load_experiment(a->config, a->overrides, "");
-              rows.push_back(
-                  models::summarize(e.model.arch, e.model.num_classes, a->image_size, convention, a->per_layer));
+              rows.push_back(models::summarize(e.model.arch, e.model.num_classes, a->image_size, convention,
+                                               a->per_layer));
             } else {
               const auto archs = a->arch.empty() ? models::arch_zoo()
                                                  : std::vector<models::ArchSpec>{models::arch_by_name(a->arch)};

@@ -567,7 +567,8 @@ void add_runtime_keys(Table& t) {
   t.add<bool>(
       "runtime.tensorboard", [](ExperimentConfig& e) -> bool& { return e.runtime.tensorboard; },
       "also write the metrics, and a grid of the first batch, as TensorBoard event files in the work dir's "
-      "tensorboard/", {}, false);
+      "tensorboard/",
+      {}, false);
   t.add<int64_t>(
       "runtime.val_interval", [](ExperimentConfig& e) -> int64_t& { return e.runtime.val_interval; },
       "epochs between validations (0: never)", non_negative(), false);

@@ -181,7 +181,8 @@ Dataset Dataset::shards(const std::string& path, int64_t num_classes) {
         }
       }
       if (s.size == 0 || s.label < 0) {
-        throw std::runtime_error(file + ": sample '" + key + "' has " + (s.size == 0 ? "no image" : "no .cls label"));
+        throw std::runtime_error(file + ": sample '" + key + "' has " +
+                                 (s.size == 0 ? "no image" : "no .cls label"));
       }
       max_label = std::max(max_label, s.label);
       d.samples_.push_back(std::move(s));
@@ -189,12 +190,14 @@ Dataset Dataset::shards(const std::string& path, int64_t num_classes) {
     d.shard_sizes_.push_back(static_cast<int64_t>(d.samples_.size() - before));
   }
   if (d.samples_.empty()) throw std::runtime_error(path + ": the shards hold no samples");
-  const auto names = fs::path(fs::is_directory(path) ? path : fs::path(path).parent_path().string()) / "classes.txt";
+  const auto names =
+      fs::path(fs::is_directory(path) ? path : fs::path(path).parent_path().string()) / "classes.txt";
   const int64_t classes = num_classes > 0 ? num_classes : max_label + 1;
   for (int64_t c = 0; c < classes; ++c) d.classes_.push_back(std::to_string(c));
   if (fs::is_regular_file(names)) d.set_class_names(names.string());
   d.description_ = path + " (WebDataset: " + std::to_string(files.size()) + " shards, " +
-                   std::to_string(d.samples_.size()) + " images, " + std::to_string(d.classes_.size()) + " classes)";
+                   std::to_string(d.samples_.size()) + " images, " + std::to_string(d.classes_.size()) +
+                   " classes)";
   return d;
 }
 

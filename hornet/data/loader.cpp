@@ -56,8 +56,11 @@ struct DataLoader::State {
   LoaderStats stats;
   int64_t consecutive_failures = 0;
 
-  State(Dataset d, std::shared_ptr<const SampleTransform> t, const SamplerOptions& so, const LoaderOptions& lo)
-      : dataset(std::move(d)), transform(std::move(t)), sampler(static_cast<int64_t>(dataset.size()), with_shards(so)),
+  State(Dataset d, std::shared_ptr<const SampleTransform> t, const SamplerOptions& so,
+        const LoaderOptions& lo)
+      : dataset(std::move(d)),
+        transform(std::move(t)),
+        sampler(static_cast<int64_t>(dataset.size()), with_shards(so)),
         o(lo) {}
 
   // A sharded dataset is visited shard by shard (see sampler.h).

@@ -20,7 +20,8 @@ Sampler::Sampler(int64_t dataset_size, const SamplerOptions& options) : n_(datas
   if (sharded()) {
     int64_t total = 0;
     for (int64_t size : o_.shard_sizes) total += size;
-    if (total != n_) throw std::invalid_argument("Sampler: the shard sizes do not add up to the dataset's size");
+    if (total != n_)
+      throw std::invalid_argument("Sampler: the shard sizes do not add up to the dataset's size");
     if (static_cast<int64_t>(o_.shard_sizes.size()) < o_.world_size) {
       throw std::invalid_argument("Sampler: " + std::to_string(o_.shard_sizes.size()) + " shards for " +
                                   std::to_string(o_.world_size) +
@@ -39,7 +40,8 @@ std::vector<int64_t> Sampler::shard_order(int64_t epoch) const {
   std::iota(shards.begin(), shards.end(), 0);
   {
     Rng rng({o_.seed, static_cast<uint64_t>(epoch), 0x5348415244ULL});
-    for (int64_t i = static_cast<int64_t>(shards.size()) - 1; i > 0; --i) std::swap(shards[i], shards[rng.randint(0, i)]);
+    for (int64_t i = static_cast<int64_t>(shards.size()) - 1; i > 0; --i)
+      std::swap(shards[i], shards[rng.randint(0, i)]);
   }
   std::vector<int64_t> mine;
   for (size_t k = static_cast<size_t>(o_.rank); k < shards.size(); k += static_cast<size_t>(o_.world_size)) {
@@ -77,7 +79,8 @@ std::vector<int64_t> Sampler::shard_order(int64_t epoch) const {
     }
   }
   const size_t have = order.size();
-  if (have == 0) throw std::runtime_error("Sampler: rank " + std::to_string(o_.rank) + "'s shards hold no samples");
+  if (have == 0)
+    throw std::runtime_error("Sampler: rank " + std::to_string(o_.rank) + "'s shards hold no samples");
   for (size_t k = have; k < static_cast<size_t>(per_rank_); ++k) order.push_back(order[(k - have) % have]);
   order.resize(static_cast<size_t>(per_rank_));
   return order;

@@ -28,7 +28,8 @@ Throughput measure_loader(DataLoader& loader, int workers, int64_t max_batches) 
 Throughput measure_decode(const Dataset& dataset, int workers, int64_t max_images) {
   const int64_t n = std::min<int64_t>(max_images, static_cast<int64_t>(dataset.size()));
   std::vector<std::string> files;
-  for (int64_t k = 0; k < n; ++k) files.push_back(read_sample_bytes(dataset.samples()[static_cast<size_t>(k)]));
+  for (int64_t k = 0; k < n; ++k)
+    files.push_back(read_sample_bytes(dataset.samples()[static_cast<size_t>(k)]));
   std::atomic<int64_t> next{0};
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> pool;

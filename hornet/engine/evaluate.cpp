@@ -29,7 +29,8 @@ constexpr int64_t kColumns = 6;
 }  // namespace
 
 EvalResult evaluate(models::ImageClassifierImpl& model, data::DataLoader& loader, bool keep_logits,
-                    distributed::ProcessGroup* group, c10::ScalarType autocast, bool channels_last, bool flip) {
+                    distributed::ProcessGroup* group, c10::ScalarType autocast, bool channels_last,
+                    bool flip) {
   const auto start = std::chrono::steady_clock::now();
   if (group && group->size() > 1 && keep_logits) {
     throw std::invalid_argument("evaluate: logits are kept only in a single process");
@@ -118,11 +119,13 @@ std::vector<std::vector<int64_t>> read_real_labels(const std::string& path) {
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(path + ": not a ReaL label file: " + e.what());
   }
-  if (!root.is(io::JsonValue::Kind::kArray)) throw std::runtime_error(path + ": not a ReaL label file: expected a list");
+  if (!root.is(io::JsonValue::Kind::kArray))
+    throw std::runtime_error(path + ": not a ReaL label file: expected a list");
   std::vector<std::vector<int64_t>> labels;
   for (const auto& entry : root.items) {
     if (!entry.is(io::JsonValue::Kind::kArray)) {
-      throw std::runtime_error(path + ": entry " + std::to_string(labels.size()) + " is not a list of classes");
+      throw std::runtime_error(path + ": entry " + std::to_string(labels.size()) +
+                               " is not a list of classes");
     }
     std::vector<int64_t> classes;
     for (const auto& c : entry.items) {
@@ -150,8 +153,9 @@ void score_real_labels(EvalResult& r, const std::vector<std::vector<int64_t>>& r
     const std::string base = std::filesystem::path(r.paths[row]).filename().string();
     std::smatch m;
     if (!std::regex_match(base, m, name)) {
-      throw std::invalid_argument(r.paths[row] + ": ReaL labels go by ImageNet's validation file names "
-                                                 "(ILSVRC2012_val_00000001.JPEG, ...)");
+      throw std::invalid_argument(r.paths[row] +
+                                  ": ReaL labels go by ImageNet's validation file names "
+                                  "(ILSVRC2012_val_00000001.JPEG, ...)");
     }
     const auto number = std::stoll(m[1]);
     if (number < 1 || number > static_cast<int64_t>(real.size())) {

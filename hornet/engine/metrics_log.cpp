@@ -36,9 +36,7 @@ class FieldReader {
     if (v != std::floor(v) || v < 0) throw std::invalid_argument("\"" + key + "\" is not a count");
     return static_cast<int64_t>(v);
   }
-  double optional_number(const std::string& key) const {
-    return fields_.count(key) ? number(key) : NAN;
-  }
+  double optional_number(const std::string& key) const { return fields_.count(key) ? number(key) : NAN; }
   double number(const std::string& key) const {
     const auto& v = get(key, io::JsonValue::Kind::kNumber, true);
     return v.kind == io::JsonValue::Kind::kNull ? NAN : v.number;
@@ -121,12 +119,14 @@ std::vector<MetricsRecord> read_metrics(const std::string& path) {
 MetricsLog::MetricsLog(const std::string& path, const std::string& tensorboard_dir, int64_t start_step)
     : out_(path, std::ios::app) {
   if (!out_) throw std::runtime_error(path + ": cannot write the metrics log");
-  if (!tensorboard_dir.empty()) tensorboard_ = std::make_unique<io::EventFileWriter>(tensorboard_dir, start_step);
+  if (!tensorboard_dir.empty())
+    tensorboard_ = std::make_unique<io::EventFileWriter>(tensorboard_dir, start_step);
 }
 
 MetricsLog::~MetricsLog() = default;
 
-void MetricsLog::add_image(const std::string& tag, const std::string& png, int height, int width, int64_t step) {
+void MetricsLog::add_image(const std::string& tag, const std::string& png, int height, int width,
+                           int64_t step) {
   if (tensorboard_) tensorboard_->add_image(tag, png, height, width, 3, step);
 }
 
@@ -137,10 +137,10 @@ void MetricsLog::append(const MetricsRecord& record) {
   const std::vector<std::pair<const char*, double>> scalars =
       record.mode == MetricsRecord::Mode::kTrain
           ? std::vector<std::pair<const char*, double>>{{"train/loss", record.loss},
-                                                       {"train/lr", record.lr},
-                                                       {"train/images_per_s", record.images_per_s},
-                                                       {"train/data_wait", record.data_wait},
-                                                       {"train/memory_mib", record.memory_mib}}
+                                                        {"train/lr", record.lr},
+                                                        {"train/images_per_s", record.images_per_s},
+                                                        {"train/data_wait", record.data_wait},
+                                                        {"train/memory_mib", record.memory_mib}}
           : std::vector<std::pair<const char*, double>>{
                 {"val/top1", record.top1}, {"val/top5", record.top5}, {"val/loss", record.loss}};
   for (const auto& [tag, value] : scalars) tensorboard_->add_scalar(tag, value, record.step);

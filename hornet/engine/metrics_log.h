@@ -2,7 +2,8 @@
 // the trainer, cut back here when a run resumes, and plotted by
 // scripts/plot_log.py; the same numbers go to TensorBoard when asked. Its lines:
 //
-//   {"mode": "train", "epoch": E, "iter": I, "step": S, "loss": L, "lr": R, "images_per_s": X, "data_wait": W,
+//   {"mode": "train", "epoch": E, "iter": I, "step": S, "loss": L, "lr": R, "images_per_s": X, "data_wait":
+//   W,
 //    "memory_mib": M}
 //   {"mode": "val", "epoch": E, "step": S, "top1": T1, "top5": T5, "loss": L, "weights": "ema"|"raw"}
 //
@@ -57,7 +58,8 @@ std::vector<MetricsRecord> read_metrics(const std::string& path);
 /// starts at optimizer step `start_step` (see io::EventFileWriter).
 class MetricsLog {
  public:
-  explicit MetricsLog(const std::string& path, const std::string& tensorboard_dir = "", int64_t start_step = 0);
+  explicit MetricsLog(const std::string& path, const std::string& tensorboard_dir = "",
+                      int64_t start_step = 0);
   ~MetricsLog();
   void append(const MetricsRecord& record);
   /// An RGB image (PNG bytes) for TensorBoard only; nothing without it.

@@ -45,7 +45,8 @@ std::string class_name(int64_t c, const std::vector<std::string>& names) {
 }  // namespace
 
 void for_each_image_batch(const std::vector<std::string>& paths, const data::EvalPipelineOptions& preprocess,
-                          int64_t batch_size, std::vector<SkippedImage>& skipped, const ImageBatchFn& consume) {
+                          int64_t batch_size, std::vector<SkippedImage>& skipped,
+                          const ImageBatchFn& consume) {
   if (paths.empty()) throw std::invalid_argument("no images given");
   if (batch_size < 1) throw std::invalid_argument("the batch size must be at least 1");
   const auto transform = data::make_eval_transform(preprocess);
@@ -69,8 +70,9 @@ void for_each_image_batch(const std::vector<std::string>& paths, const data::Eva
     if (!read.empty()) consume(batch.narrow(0, 0, static_cast<int64_t>(read.size())), read);
   }
   if (!skipped.empty() && skipped.size() == paths.size()) {
-    throw std::runtime_error("no image could be read: " + skipped.front().path + ": " + skipped.front().reason +
-                             (skipped.size() > 1 ? " (and " + std::to_string(skipped.size() - 1) + " more)" : ""));
+    throw std::runtime_error(
+        "no image could be read: " + skipped.front().path + ": " + skipped.front().reason +
+        (skipped.size() > 1 ? " (and " + std::to_string(skipped.size() - 1) + " more)" : ""));
   }
 }
 
@@ -82,29 +84,30 @@ PredictResult predict(models::ImageClassifierImpl& model, const std::vector<std:
   torch::NoGradGuard no_grad;
   PredictResult out;
   std::vector<torch::Tensor> logits;
-  for_each_image_batch(paths, preprocess, batch_size, out.skipped, [&](const torch::Tensor& images,
-                                                                       const std::vector<std::string>& read) {
-    torch::Tensor z;
-    {
-      std::optional<ops::AutocastGuard> amp;
-      if (autocast != c10::ScalarType::Undefined) amp.emplace(reference.device().type(), autocast);
-      z = model.forward(data::normalize(images.to(reference.device()))).to(torch::kCPU, torch::kFloat32);
-    }
-    const int k = static_cast<int>(std::min<int64_t>(topk, z.size(1)));
-    const auto [probs, classes] = torch::softmax(z, 1).topk(k, 1);
-    const auto p_acc = probs.to(torch::kFloat64).contiguous();
-    const auto c_acc = classes.contiguous();
-    for (size_t i = 0; i < read.size(); ++i) {
-      Prediction p;
-      p.path = read[i];
-      for (int j = 0; j < k; ++j) {
-        p.classes.push_back(c_acc[static_cast<int64_t>(i)][j].item<int64_t>());
-        p.probabilities.push_back(p_acc[static_cast<int64_t>(i)][j].item<double>());
-      }
-      out.predictions.push_back(std::move(p));
-    }
-    logits.push_back(z);
-  });
+  for_each_image_batch(
+      paths, preprocess, batch_size, out.skipped,
+      [&](const torch::Tensor& images, const std::vector<std::string>& read) {
+        torch::Tensor z;
+        {
+          std::optional<ops::AutocastGuard> amp;
+          if (autocast != c10::ScalarType::Undefined) amp.emplace(reference.device().type(), autocast);
+          z = model.forward(data::normalize(images.to(reference.device()))).to(torch::kCPU, torch::kFloat32);
+        }
+        const int k = static_cast<int>(std::min<int64_t>(topk, z.size(1)));
+        const auto [probs, classes] = torch::softmax(z, 1).topk(k, 1);
+        const auto p_acc = probs.to(torch::kFloat64).contiguous();
+        const auto c_acc = classes.contiguous();
+        for (size_t i = 0; i < read.size(); ++i) {
+          Prediction p;
+          p.path = read[i];
+          for (int j = 0; j < k; ++j) {
+            p.classes.push_back(c_acc[static_cast<int64_t>(i)][j].item<int64_t>());
+            p.probabilities.push_back(p_acc[static_cast<int64_t>(i)][j].item<double>());
+          }
+          out.predictions.push_back(std::move(p));
+        }
+        logits.push_back(z);
+      });
   out.logits = torch::cat(logits);
   return out;
 }
@@ -117,14 +120,16 @@ FeatureResult extract_features(models::HorNetImpl& backbone, const std::vector<s
   torch::NoGradGuard no_grad;
   FeatureResult out;
   std::vector<std::vector<torch::Tensor>> parts(backbone.out_indices().size());
-  for_each_image_batch(paths, preprocess, batch_size, out.skipped, [&](const torch::Tensor& images,
-                                                                       const std::vector<std::string>& read) {
-    std::optional<ops::AutocastGuard> amp;
-    if (autocast != c10::ScalarType::Undefined) amp.emplace(reference.device().type(), autocast);
-    const auto maps = backbone.forward(data::normalize(images.to(reference.device())));
-    for (size_t i = 0; i < maps.size(); ++i) parts[i].push_back(maps[i].to(torch::kCPU, torch::kFloat32));
-    out.paths.insert(out.paths.end(), read.begin(), read.end());
-  });
+  for_each_image_batch(paths, preprocess, batch_size, out.skipped,
+                       [&](const torch::Tensor& images, const std::vector<std::string>& read) {
+                         std::optional<ops::AutocastGuard> amp;
+                         if (autocast != c10::ScalarType::Undefined)
+                           amp.emplace(reference.device().type(), autocast);
+                         const auto maps = backbone.forward(data::normalize(images.to(reference.device())));
+                         for (size_t i = 0; i < maps.size(); ++i)
+                           parts[i].push_back(maps[i].to(torch::kCPU, torch::kFloat32));
+                         out.paths.insert(out.paths.end(), read.begin(), read.end());
+                       });
   for (auto& p : parts) out.features.push_back(torch::cat(p));
   return out;
 }

@@ -41,7 +41,8 @@ std::vector<std::string> expand_image_paths(const std::vector<std::string>& inpu
 /// naming the first failure.
 using ImageBatchFn = std::function<void(const torch::Tensor& images, const std::vector<std::string>& paths)>;
 void for_each_image_batch(const std::vector<std::string>& paths, const data::EvalPipelineOptions& preprocess,
-                          int64_t batch_size, std::vector<SkippedImage>& skipped, const ImageBatchFn& consume);
+                          int64_t batch_size, std::vector<SkippedImage>& skipped,
+                          const ImageBatchFn& consume);
 
 /// Runs `paths` through the evaluation pipeline `preprocess` and `model` (in
 /// evaluation mode, on the model's device), `batch_size` images at a time. An

@@ -91,7 +91,8 @@ void clear_work_dir(const std::string& dir) {
   std::error_code ec;
   if (fs::is_directory(events, ec)) {
     for (const auto& entry : fs::directory_iterator(events, ec)) {
-      if (entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0) fs::remove(entry.path(), ec);
+      if (entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+        fs::remove(entry.path(), ec);
     }
     fs::remove(events, ec);
   }

@@ -256,12 +256,13 @@ void Trainer::build_data() {
 void Trainer::build_model() {
   ops::kernels::set_fused_mode(c_.runtime.fused_kernels);
   torch::manual_seed(c_.runtime.seed);
-  model_ = models::ImageClassifier(models::ImageClassifierOptions(models::HorNetOptions(c_.model.arch)
-                                                                      .drop_path_rate(c_.model.drop_path_rate)
-                                                                      .layer_scale_init_value(c_.model.layer_scale_init_value)
-                                                                      .init(c_.model.init)
-                                                                      .frozen_stages(c_.model.frozen_stages))
-                                       .num_classes(c_.model.num_classes));
+  model_ = models::ImageClassifier(
+      models::ImageClassifierOptions(models::HorNetOptions(c_.model.arch)
+                                         .drop_path_rate(c_.model.drop_path_rate)
+                                         .layer_scale_init_value(c_.model.layer_scale_init_value)
+                                         .init(c_.model.init)
+                                         .frozen_stages(c_.model.frozen_stages))
+          .num_classes(c_.model.num_classes));
   if (!c_.runtime.load_from.empty()) {
     io::TorchFile file(c_.runtime.load_from);
     models::WeightLoadOptions lo;
@@ -522,8 +523,8 @@ TrainSummary Trainer::run() {
     io::write_file_atomic(work_ + "/config.yaml", resolved_);
     // Lines logged after the checkpoint this run continues from would appear twice.
     truncate_metrics(work_ + "/metrics.jsonl", step_->state().step, step_->state().epoch);
-    metrics_ = std::make_unique<MetricsLog>(work_ + "/metrics.jsonl",
-                                            c_.runtime.tensorboard ? work_ + "/tensorboard" : "", step_->state().step);
+    metrics_ = std::make_unique<MetricsLog>(
+        work_ + "/metrics.jsonl", c_.runtime.tensorboard ? work_ + "/tensorboard" : "", step_->state().step);
   }
   log_header();
 

@@ -55,7 +55,8 @@ class JsonParser {
   JsonValue run() {
     JsonValue v = value(0);
     skip_space();
-    if (pos_ != text_.size()) fail(v.is(JsonValue::Kind::kObject) ? "text after the object" : "text after the value");
+    if (pos_ != text_.size())
+      fail(v.is(JsonValue::Kind::kObject) ? "text after the object" : "text after the value");
     return v;
   }
 
@@ -66,7 +67,8 @@ class JsonParser {
     const char c = text_[pos_];
     if (c != '{' && c != '[') return scalar();
     if (depth >= max_depth_) {
-      fail(flat_ ? "nested values are not read here" : "nested deeper than " + std::to_string(max_depth_) + " levels");
+      fail(flat_ ? "nested values are not read here"
+                 : "nested deeper than " + std::to_string(max_depth_) + " levels");
     }
     JsonValue v;
     ++pos_;
@@ -233,12 +235,15 @@ const JsonValue* JsonValue::find(std::string_view key) const {
   return nullptr;
 }
 
-JsonValue parse_json(std::string_view text, int max_depth) { return JsonParser(text, max_depth, false).run(); }
+JsonValue parse_json(std::string_view text, int max_depth) {
+  return JsonParser(text, max_depth, false).run();
+}
 
 std::vector<std::pair<std::string, JsonValue>> parse_flat_json_object(std::string_view text) {
   JsonParser parser(text, 1, true);
   JsonValue v = parser.run();
-  if (!v.is(JsonValue::Kind::kObject)) throw std::invalid_argument("malformed JSON at offset 0: expected '{'");
+  if (!v.is(JsonValue::Kind::kObject))
+    throw std::invalid_argument("malformed JSON at offset 0: expected '{'");
   return std::move(v.members);
 }
 

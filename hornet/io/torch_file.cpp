@@ -193,7 +193,9 @@ TorchFile::TorchFile(const std::string& path) : file_(std::make_shared<RandomAcc
     } else if (file_->size() > 262 && file_->read(257, 5) == "ustar") {
       corrupt(path, "torch.save's tar format (PyTorch < 0.4) is not supported");
     } else {
-      corrupt(path, "not a torch.save or safetensors file (neither a zip archive, a pickle nor a safetensors header)");
+      corrupt(
+          path,
+          "not a torch.save or safetensors file (neither a zip archive, a pickle nor a safetensors header)");
     }
   } catch (const py::TruncatedPickle& e) {
     corrupt(path, std::string("truncated: ") + e.what());
@@ -233,10 +235,12 @@ void TorchFile::open_zip() {
 void TorchFile::open_safetensors() {
   const std::string prefix = file_->read(0, 8);
   uint64_t header_size = 0;
-  for (int k = 7; k >= 0; --k) header_size = (header_size << 8) | static_cast<unsigned char>(prefix[static_cast<size_t>(k)]);
+  for (int k = 7; k >= 0; --k)
+    header_size = (header_size << 8) | static_cast<unsigned char>(prefix[static_cast<size_t>(k)]);
   if (header_size > file_->size() - 8) {
-    corrupt(path(), "safetensors header claims " + std::to_string(header_size) + " bytes but the file holds " +
-                        std::to_string(file_->size() - 8) + " after the length; it is truncated");
+    corrupt(path(), "safetensors header claims " + std::to_string(header_size) +
+                        " bytes but the file holds " + std::to_string(file_->size() - 8) +
+                        " after the length; it is truncated");
   }
   SafetensorsHeader header;
   try {
@@ -265,9 +269,12 @@ void TorchFile::open_safetensors() {
 
 std::string TorchFile::format_name() const {
   switch (format_) {
-    case Format::kZip: return "torch.save zip";
-    case Format::kLegacy: return "torch.save legacy";
-    case Format::kSafetensors: return "safetensors";
+    case Format::kZip:
+      return "torch.save zip";
+    case Format::kLegacy:
+      return "torch.save legacy";
+    case Format::kSafetensors:
+      return "safetensors";
   }
   return "unknown";
 }

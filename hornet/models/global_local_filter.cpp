@@ -106,7 +106,8 @@ int64_t GlobalLocalFilterImpl::flops(int64_t height, int64_t width, FlopConventi
     const int64_t channels = options.dim() / 2, spectrum_width = width / 2 + 1;
     total += fft_flops(channels, height, width) + fft_flops(channels, height, spectrum_width);
     // The filter is resized (bilinear, real and imaginary planes) when the grid differs.
-    if (options.h() != height || options.w() != spectrum_width) total += 4 * 2 * channels * height * spectrum_width;
+    if (options.h() != height || options.w() != spectrum_width)
+      total += 4 * 2 * channels * height * spectrum_width;
   }
   return total;
 }

@@ -109,7 +109,8 @@ void HorNetImpl::pretty_print(std::ostream& stream) const {
   const auto& arch = options.arch();
   stream << "hornet::HorNet(arch=" << arch.name << ", base_dim=" << arch.base_dim
          << ", mixers=" << arch.mixers_str() << ", drop_path_rate=" << options.drop_path_rate()
-         << (options.frozen_stages() >= 0 ? ", frozen_stages=" + std::to_string(options.frozen_stages()) : "") << ")";
+         << (options.frozen_stages() >= 0 ? ", frozen_stages=" + std::to_string(options.frozen_stages()) : "")
+         << ")";
 }
 
 std::vector<torch::Tensor> HorNetImpl::forward(const torch::Tensor& x) {
@@ -151,6 +152,5 @@ std::vector<torch::Tensor> HorNetImpl::forward(const torch::Tensor& x) {
   }
   return outs;
 }
-
 
 }  // namespace hornet::models

@@ -70,8 +70,8 @@ class RowSink {
 
 }  // namespace
 
-std::vector<FlopRow> count_flops(const ImageClassifierImpl& model, int64_t input_size, FlopConvention convention,
-                                 bool per_layer) {
+std::vector<FlopRow> count_flops(const ImageClassifierImpl& model, int64_t input_size,
+                                 FlopConvention convention, bool per_layer) {
   RowSink sink(per_layer);
   const auto& backbone = *model.backbone;
   int64_t h = input_size, w = input_size;
@@ -94,14 +94,14 @@ std::vector<FlopRow> count_flops(const ImageClassifierImpl& model, int64_t input
   // The classifier's final norm acts on the pooled vector; the official model's is an nn.LayerNorm.
   const int64_t width = backbone.stage_dims().back();
   const auto& norm = *backbone.norms.back();
-  sink.add("head", "backbone.norm3", norm, convention == FlopConvention::kOfficial ? layer_norm_flops(width) : 0,
-           {width});
+  sink.add("head", "backbone.norm3", norm,
+           convention == FlopConvention::kOfficial ? layer_norm_flops(width) : 0, {width});
   sink.add("head", "head.fc", *model.head->fc, linear_macs(*model.head->fc, 1), {model.num_classes()});
   return sink.take();
 }
 
-ModelSummary summarize(const ArchSpec& arch, int64_t num_classes, int64_t input_size, FlopConvention convention,
-                       bool per_layer) {
+ModelSummary summarize(const ArchSpec& arch, int64_t num_classes, int64_t input_size,
+                       FlopConvention convention, bool per_layer) {
   // Counting needs shapes only, not values.
   const SkipInitGuard no_init;
   return summarize(*build(arch, num_classes), input_size, convention, per_layer);
@@ -126,13 +126,14 @@ std::string format_summary_table(const std::vector<ModelSummary>& rows) {
   std::ostringstream os;
   char line[256];
   const bool official = !rows.empty() && rows.front().convention == FlopConvention::kOfficial;
-  std::snprintf(line, sizeof line, "%-14s %-24s %6s %8s %14s %9s %15s %8s\n", "arch", "mixers", "input", "classes",
-                "params", "params(M)", official ? "FLOPs(official)" : "FLOPs(MACs)", "GFLOPs");
+  std::snprintf(line, sizeof line, "%-14s %-24s %6s %8s %14s %9s %15s %8s\n", "arch", "mixers", "input",
+                "classes", "params", "params(M)", official ? "FLOPs(official)" : "FLOPs(MACs)", "GFLOPs");
   os << line;
   for (const auto& r : rows) {
     std::snprintf(line, sizeof line, "%-14s %-24s %6lld %8lld %14lld %9.2f %15lld %8.2f\n", r.arch.c_str(),
-                  r.mixers.c_str(), static_cast<long long>(r.input_size), static_cast<long long>(r.num_classes),
-                  static_cast<long long>(r.params), r.params / 1e6, static_cast<long long>(r.flops), r.flops / 1e9);
+                  r.mixers.c_str(), static_cast<long long>(r.input_size),
+                  static_cast<long long>(r.num_classes), static_cast<long long>(r.params), r.params / 1e6,
+                  static_cast<long long>(r.flops), r.flops / 1e9);
     os << line;
   }
   return os.str();
@@ -141,7 +142,8 @@ std::string format_summary_table(const std::vector<ModelSummary>& rows) {
 std::string format_flop_breakdown(const ModelSummary& summary) {
   std::ostringstream os;
   char line[256];
-  std::snprintf(line, sizeof line, "%-26s %-16s %12s %15s %7s\n", "part", "output", "params", "FLOPs", "share");
+  std::snprintf(line, sizeof line, "%-26s %-16s %12s %15s %7s\n", "part", "output", "params", "FLOPs",
+                "share");
   os << line;
   for (const auto& r : summary.rows) {
     std::snprintf(line, sizeof line, "%-26s %-16s %12lld %15lld %6.2f%%\n", r.name.c_str(),

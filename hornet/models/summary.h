@@ -51,8 +51,8 @@ struct FlopRow {
 /// The classifier's cost for a square input: per stage (stem or downsampling
 /// plus blocks, then the final norm and head), or per layer (each downsample
 /// layer, block, norm and the head's fc).
-std::vector<FlopRow> count_flops(const ImageClassifierImpl& model, int64_t input_size, FlopConvention convention,
-                                 bool per_layer = false);
+std::vector<FlopRow> count_flops(const ImageClassifierImpl& model, int64_t input_size,
+                                 FlopConvention convention, bool per_layer = false);
 
 struct ModelSummary {
   std::string arch;

@@ -346,8 +346,9 @@ namespace {
 
 // Writes mmpretrain-named tensors in `target`'s layout; `meta` goes into the
 // hornet layout's meta or the safetensors metadata.
-void save_in_layout(const std::string& output, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
-                    ConvertTarget target, std::vector<std::pair<std::string, std::string>> meta) {
+void save_in_layout(const std::string& output,
+                    const std::vector<std::pair<std::string, torch::Tensor>>& tensors, ConvertTarget target,
+                    std::vector<std::pair<std::string, std::string>> meta) {
   if (target == ConvertTarget::kSafetensors || io::is_safetensors_path(output)) {
     std::vector<std::pair<std::string, torch::Tensor>> named;
     for (const auto& [name, tensor] : tensors) {
@@ -380,8 +381,9 @@ size_t convert_checkpoint(const std::string& input, const std::string& output, C
                           bool use_ema, const std::vector<int64_t>& backbone_out_indices) {
   const bool backbone_only = !backbone_out_indices.empty();
   if (backbone_only && target != ConvertTarget::kMmpretrain && target != ConvertTarget::kSafetensors) {
-    throw std::invalid_argument("a backbone-only file is written in mmpretrain's layout (--to mmpretrain or "
-                                "safetensors), the `backbone.` names mmdet and mmseg configs load");
+    throw std::invalid_argument(
+        "a backbone-only file is written in mmpretrain's layout (--to mmpretrain or "
+        "safetensors), the `backbone.` names mmdet and mmseg configs load");
   }
   io::TorchFile file(input);
   const auto weights = io::find_weights(file.root(), use_ema);
@@ -394,7 +396,8 @@ size_t convert_checkpoint(const std::string& input, const std::string& output, C
     if (backbone_only && key.rfind("backbone.", 0) != 0) continue;
     tensors.emplace_back(key, file.load(*value));
   }
-  std::vector<std::pair<std::string, std::string>> meta = {{"converted_from", input}, {"source", weights.source}};
+  std::vector<std::pair<std::string, std::string>> meta = {{"converted_from", input},
+                                                           {"source", weights.source}};
   if (backbone_only) {
     const auto shapes = weight_shapes(weights);
     std::string indices;
@@ -406,8 +409,8 @@ size_t convert_checkpoint(const std::string& input, const std::string& output, C
       const std::string norm = "backbone.norm" + std::to_string(i) + ".";
       if (shapes.count(norm + "weight")) continue;
       // The stage's width: its downsampling conv's output channels.
-      const auto conv = shapes.find("backbone.downsample_layers." + std::to_string(i) + (i == 0 ? ".0" : ".1") +
-                                    ".weight");
+      const auto conv =
+          shapes.find("backbone.downsample_layers." + std::to_string(i) + (i == 0 ? ".0" : ".1") + ".weight");
       if (conv == shapes.end() || conv->second.empty()) {
         throw std::runtime_error(input + ": no backbone weights for stage " + std::to_string(i));
       }
@@ -425,8 +428,8 @@ LoadedBackbone backbone_from_checkpoint(const std::string& arch_name, const std:
   io::TorchFile file(path);
   const auto weights = io::find_weights(file.root(), choice);
   const auto shapes = weight_shapes(weights);
-  const ArchSpec arch =
-      arch_for_checkpoint(arch_by_name(arch_name.empty() ? zoo_arch_for_checkpoint(shapes) : arch_name), shapes);
+  const ArchSpec arch = arch_for_checkpoint(
+      arch_by_name(arch_name.empty() ? zoo_arch_for_checkpoint(shapes) : arch_name), shapes);
   LoadedBackbone out;
   out.model = HorNet(HorNetOptions(arch).out_indices(out_indices).gap_before_final_norm(false));
   out.model->eval();
@@ -457,8 +460,8 @@ LoadedBackbone backbone_from_checkpoint(const std::string& arch_name, const std:
     (key.rfind("norm", 0) == 0 ? out.report.reinitialized : out.report.missing).push_back("backbone." + key);
   }
   out.report.loaded = loaded.size();
-  if (!out.report.clean()) throw std::runtime_error(path + ": does not fit " + arch.name + "'s backbone: " +
-                                                    out.report.str(5));
+  if (!out.report.clean())
+    throw std::runtime_error(path + ": does not fit " + arch.name + "'s backbone: " + out.report.str(5));
   return out;
 }
 

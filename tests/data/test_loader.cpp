@@ -334,7 +334,8 @@ TEST_CASE("loader: each rank draws its own augmentations, and a rerun draws them
   CHECK(torch::equal(draw(1).images, rank1.images));
 }
 
-TEST_CASE("tar: what TarWriter writes lists back, and a damaged header is refused with its offset", "[data][shards]") {
+TEST_CASE("tar: what TarWriter writes lists back, and a damaged header is refused with its offset",
+          "[data][shards]") {
   const auto dir = test::temp_dir("tar");
   const std::string payload(700, 'x');
   io::TarWriter writer(dir + "/a.tar");

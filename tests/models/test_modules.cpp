@@ -179,7 +179,8 @@ TEST_CASE("reset_classifier replaces the head", "[models][modules]") {
   CHECK(torch::equal(model->forward_head(features, /*pre_logits=*/true), features));
 }
 
-TEST_CASE("frozen stages: no gradients, evaluation mode through train(), the rest trains", "[models][frozen]") {
+TEST_CASE("frozen stages: no gradients, evaluation mode through train(), the rest trains",
+          "[models][frozen]") {
   ArchSpec arch;
   arch.base_dim = 8;
   arch.depths = {1, 1, 1, 1};
@@ -191,8 +192,8 @@ TEST_CASE("frozen stages: no gradients, evaluation mode through train(), the res
   HorNet model(bb);
   model->train();
   const auto frozen = [](const std::string& name) {
-    for (const char* prefix : {"downsample_layers.0.", "downsample_layers.1.", "stages.0.", "stages.1.", "norm0.",
-                               "norm1."}) {
+    for (const char* prefix :
+         {"downsample_layers.0.", "downsample_layers.1.", "stages.0.", "stages.1.", "norm0.", "norm1."}) {
       if (name.rfind(prefix, 0) == 0) return true;
     }
     return false;

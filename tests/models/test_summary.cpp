@@ -71,8 +71,9 @@ TEST_CASE("summary: MACs of a small arch by hand", "[models][summary]") {
   CHECK(summarize(arch, 2).flops == expected);
 }
 
-TEST_CASE("summary: the official convention by hand (layer norms, FFTs, a filter resize) and rows that add up",
-          "[models][summary]") {
+TEST_CASE(
+    "summary: the official convention by hand (layer norms, FFTs, a filter resize) and rows that add up",
+    "[models][summary]") {
   // base_dim 8, one block per stage, order 1, 64x64 input (sides 16, 8, 4, 2), 2 classes.
   // Stage 2's filter fits its 4x4 input (spectrum 4x3); stage 3's 3x3 is resized to 2x2.
   ArchSpec arch;
@@ -90,7 +91,7 @@ TEST_CASE("summary: the official convention by hand (layer norms, FFTs, a filter
   for (int i = 0; i < 4; ++i) {
     const int64_t c = 8 << i, s = 16 >> i, hw = s * s, half = c / 2;
     const bool gf = i >= 2;
-    if (i > 0) macs += hw * c * (c / 2) * 4;                              // 2x2 downsample
+    if (i > 0) macs += hw * c * (c / 2) * 4;                                 // 2x2 downsample
     macs += hw * (c * 2 * c + (gf ? half * 9 : c * 9) + c * c + 8 * c * c);  // proj_in, mixer, proj_out, MLP
     official += 5 * c * hw;                                                  // norm2
     if (gf) {
@@ -119,7 +120,8 @@ TEST_CASE("summary: the official convention by hand (layer norms, FFTs, a filter
   CHECK(params == s.params);
   CHECK(flops == s.flops);
   CHECK(format_flop_breakdown(s).find("stage 3") != std::string::npos);
-  CHECK_THROWS_WITH(parse_flop_convention("fvcore"), Catch::Matchers::Contains("valid: mmpretrain, official"));
+  CHECK_THROWS_WITH(parse_flop_convention("fvcore"),
+                    Catch::Matchers::Contains("valid: mmpretrain, official"));
 }
 
 TEST_CASE("summary: table has one row per arch", "[models][summary]") {
