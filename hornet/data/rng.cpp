@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 namespace hornet::data {
 
@@ -38,6 +39,12 @@ uint64_t Rng::next_u64() {
 }
 
 double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+
+void Rng::shuffle(std::vector<int64_t>& v) {
+  for (int64_t i = static_cast<int64_t>(v.size()) - 1; i > 0; --i) {
+    std::swap(v[static_cast<size_t>(i)], v[static_cast<size_t>(randint(0, i))]);
+  }
+}
 
 int64_t Rng::randint(int64_t lo, int64_t hi) {
   if (hi < lo) throw std::invalid_argument("Rng::randint: empty range");

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <vector>
 
 namespace hornet::data {
 
@@ -33,6 +34,8 @@ class Rng {
   double gamma(double shape);
   /// Beta(a, b) from two gammas.
   double beta(double a, double b);
+  /// Puts `v` in a uniformly random order (Fisher-Yates, from the back).
+  void shuffle(std::vector<int64_t>& v);
 
  private:
   uint64_t s_[4];

@@ -38,11 +38,7 @@ std::vector<int64_t> Sampler::shard_order(int64_t epoch) const {
   std::vector<int64_t> first(sizes.size(), 0), shards(sizes.size());
   for (size_t k = 1; k < sizes.size(); ++k) first[k] = first[k - 1] + sizes[k - 1];
   std::iota(shards.begin(), shards.end(), 0);
-  {
-    Rng rng({o_.seed, static_cast<uint64_t>(epoch), 0x5348415244ULL});
-    for (int64_t i = static_cast<int64_t>(shards.size()) - 1; i > 0; --i)
-      std::swap(shards[i], shards[rng.randint(0, i)]);
-  }
+  Rng({o_.seed, static_cast<uint64_t>(epoch), 0x5348415244ULL}).shuffle(shards);  // the same on every rank
   std::vector<int64_t> mine;
   for (size_t k = static_cast<size_t>(o_.rank); k < shards.size(); k += static_cast<size_t>(o_.world_size)) {
     mine.push_back(shards[k]);
@@ -92,8 +88,7 @@ std::vector<int64_t> Sampler::indices(int64_t epoch) const {
   std::iota(order.begin(), order.end(), 0);
   if (o_.shuffle) {
     // Fisher-Yates with a generator keyed by (seed, epoch): the same on every rank.
-    Rng rng({o_.seed, static_cast<uint64_t>(epoch), 0x5a4d504c4552ULL});
-    for (int64_t i = n_ - 1; i > 0; --i) std::swap(order[i], order[rng.randint(0, i)]);
+    Rng({o_.seed, static_cast<uint64_t>(epoch), 0x5a4d504c4552ULL}).shuffle(order);
   }
   const int64_t total = per_rank_ * o_.world_size;
   if (total > n_) {

@@ -39,9 +39,7 @@ int run_shard(const ShardArgs& a) {
   std::vector<int64_t> order(dataset.size());
   std::iota(order.begin(), order.end(), 0);
   if (!a.keep_order) {
-    data::Rng rng({a.seed, 0x5348554646ULL});
-    for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i)
-      std::swap(order[i], order[rng.randint(0, i)]);
+    data::Rng({a.seed, 0x5348554646ULL}).shuffle(order);
   }
   const int64_t shards = (static_cast<int64_t>(order.size()) + a.shard_size - 1) / a.shard_size;
   uint64_t bytes = 0;
