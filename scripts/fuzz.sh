@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target (pickle, zip, torch.save files, .npy, safetensors) for a bounded
+# Runs each libFuzzer target (pickle, zip, torch.save files, .npy, safetensors, tar) for a bounded
 # time, seeded from the committed corpus in tests/fuzz/corpus/<target>/ (written
 # by tests/fuzz/make_corpus.py), which is only read: new inputs go to
 # build-sanitize/fuzz/corpus_<target>/. Any crash, leak, timeout or sanitizer report
@@ -18,7 +18,7 @@ work="$build_dir/fuzz"
 mkdir -p "$work"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_container_overflow=0:detect_leaks=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$repo/tests/fuzz/lsan.supp}
-for target in pickle zip torch_file npy safetensors; do
+for target in pickle zip torch_file npy safetensors tar; do
   corpus="$work/corpus_$target"
   mkdir -p "$corpus"
   if [[ -z $(ls -A "$seeds/$target" 2>/dev/null) ]]; then

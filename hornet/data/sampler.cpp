@@ -22,8 +22,9 @@ Sampler::Sampler(int64_t dataset_size, const SamplerOptions& options) : n_(datas
     for (int64_t size : o_.shard_sizes) total += size;
     if (total != n_)
       throw std::invalid_argument("Sampler: the shard sizes do not add up to the dataset's size");
-    if (static_cast<int64_t>(o_.shard_sizes.size()) < o_.world_size) {
-      throw std::invalid_argument("Sampler: " + std::to_string(o_.shard_sizes.size()) + " shards for " +
+    const auto filled = std::count_if(o_.shard_sizes.begin(), o_.shard_sizes.end(), [](int64_t s) { return s > 0; });
+    if (filled < o_.world_size) {
+      throw std::invalid_argument("Sampler: " + std::to_string(filled) + " non-empty shards for " +
                                   std::to_string(o_.world_size) +
                                   " ranks; each rank reads whole shards, so write at least one per rank");
     }
@@ -39,9 +40,18 @@ std::vector<int64_t> Sampler::shard_order(int64_t epoch) const {
   for (size_t k = 1; k < sizes.size(); ++k) first[k] = first[k - 1] + sizes[k - 1];
   std::iota(shards.begin(), shards.end(), 0);
   Rng({o_.seed, static_cast<uint64_t>(epoch), 0x5348415244ULL}).shuffle(shards);  // the same on every rank
+  // Each shard in that order goes to the rank holding the fewest samples so far (the
+  // lowest on a tie): equal shards go round-robin, and uneven ones (a short last shard,
+  // shards of another writer) leave ranks as even as whole shards allow, so that the
+  // cut or padding below drops or repeats little. Empty shards go nowhere.
+  std::vector<int64_t> load(static_cast<size_t>(o_.world_size), 0);
   std::vector<int64_t> mine;
-  for (size_t k = static_cast<size_t>(o_.rank); k < shards.size(); k += static_cast<size_t>(o_.world_size)) {
-    mine.push_back(shards[k]);
+  for (int64_t shard : shards) {
+    const int64_t size = sizes[static_cast<size_t>(shard)];
+    if (size == 0) continue;
+    const auto lightest = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[lightest] += size;
+    if (lightest == static_cast<size_t>(o_.rank)) mine.push_back(shard);
   }
   const size_t streams = std::min(static_cast<size_t>(o_.streams), mine.size());
   std::vector<std::vector<int64_t>> read(streams);

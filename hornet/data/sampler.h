@@ -8,8 +8,9 @@
 //
 // A sharded dataset (WebDataset tar files, whose samples are consecutive
 // indices) is visited shard by shard instead, so that files are read in
-// order: each epoch deals the shards, in an order seeded by seed + epoch,
-// round-robin to the ranks; a rank splits its shards into `streams`, each
+// order: each epoch deals the shards, in an order seeded by seed + epoch, to
+// the rank holding the fewest samples so far (round-robin when shards are
+// equal); a rank splits its shards into `streams`, each
 // reading its shards front to back through a shuffle buffer of
 // `shuffle_buffer` samples (emitting a random one as each new one comes in, as
 // webdataset's shuffle does), and the streams' samples are interleaved. Each

@@ -2,9 +2,11 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace hornet::io {
 
@@ -49,8 +51,8 @@ namespace {
 
 class JsonParser {
  public:
-  JsonParser(std::string_view text, int max_depth, bool flat)
-      : text_(text), max_depth_(max_depth), flat_(flat) {}
+  JsonParser(std::string_view text, int max_depth, size_t max_values, bool flat)
+      : text_(text), max_depth_(max_depth), max_values_(max_values), flat_(flat) {}
 
   JsonValue run() {
     JsonValue v = value(0);
@@ -64,6 +66,8 @@ class JsonParser {
   JsonValue value(int depth) {
     skip_space();
     if (pos_ >= text_.size()) fail("expected a value");
+    // Each value costs about a hundred bytes in memory against one or two in the text.
+    if (++values_ > max_values_) fail("more than " + std::to_string(max_values_) + " values");
     const char c = text_[pos_];
     if (c != '{' && c != '[') return scalar();
     if (depth >= max_depth_) {
@@ -75,9 +79,12 @@ class JsonParser {
     if (c == '{') {
       v.kind = JsonValue::Kind::kObject;
       if (!consume('}')) {
+        // Readers disagree on which of two equal keys wins, so a file holding both means two things.
+        std::unordered_set<std::string> keys;
         do {
           skip_space();
           std::string key = string();
+          if (!keys.insert(key).second) fail("key '" + key + "' appears twice in one object");
           expect(':');
           v.members.emplace_back(std::move(key), value(depth + 1));
         } while (consume(','));
@@ -126,8 +133,13 @@ class JsonParser {
     } else if (code < 0x800) {
       out += static_cast<char>(0xc0 | (code >> 6));
       out += static_cast<char>(0x80 | (code & 0x3f));
-    } else {
+    } else if (code < 0x10000) {
       out += static_cast<char>(0xe0 | (code >> 12));
+      out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+      out += static_cast<char>(0x80 | (code & 0x3f));
+    } else {
+      out += static_cast<char>(0xf0 | (code >> 18));
+      out += static_cast<char>(0x80 | ((code >> 12) & 0x3f));
       out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
       out += static_cast<char>(0x80 | (code & 0x3f));
     }
@@ -167,21 +179,18 @@ class JsonParser {
           out += '\t';
           break;
         case 'u': {
-          if (pos_ + 4 > text_.size()) fail("short \\u escape");
-          unsigned code = 0;
-          for (int k = 0; k < 4; ++k) {
-            const char h = text_[pos_++];
-            code <<= 4;
-            if (h >= '0' && h <= '9')
-              code |= static_cast<unsigned>(h - '0');
-            else if (h >= 'a' && h <= 'f')
-              code |= static_cast<unsigned>(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F')
-              code |= static_cast<unsigned>(h - 'A' + 10);
-            else
-              fail("bad \\u escape");
+          unsigned code = hex4();
+          // A character beyond the BMP comes as a UTF-16 pair; a lone half is not text.
+          if (code >= 0xD800 && code <= 0xDBFF) {
+            if (text_.substr(pos_, 2) != "\\u") fail("a high surrogate \\u escape without its low half");
+            pos_ += 2;
+            const unsigned low = hex4();
+            if (low < 0xDC00 || low > 0xDFFF) fail("a high surrogate \\u escape without its low half");
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+          } else if (code >= 0xDC00 && code <= 0xDFFF) {
+            fail("a low surrogate \\u escape without its high half");
           }
-          append_utf8(out, code);  // surrogate pairs are not joined: hornet writes none
+          append_utf8(out, code);
           break;
         }
         default:
@@ -191,6 +200,45 @@ class JsonParser {
     if (pos_ >= text_.size()) fail("unterminated string");
     ++pos_;
     return out;
+  }
+  unsigned hex4() {
+    if (pos_ + 4 > text_.size()) fail("short \\u escape");
+    unsigned code = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char h = text_[pos_++];
+      code <<= 4;
+      if (h >= '0' && h <= '9')
+        code |= static_cast<unsigned>(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        code |= static_cast<unsigned>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        code |= static_cast<unsigned>(h - 'A' + 10);
+      else
+        fail("bad \\u escape");
+    }
+    return code;
+  }
+  // JSON's number grammar, which strtod alone would widen (inf, nan, hex, 01, 1.).
+  static bool json_number_syntax(std::string_view n) {
+    size_t i = 0;
+    const auto digits = [&] {
+      const size_t from = i;
+      while (i < n.size() && n[i] >= '0' && n[i] <= '9') ++i;
+      return i > from;
+    };
+    if (i < n.size() && n[i] == '-') ++i;
+    if (i < n.size() && n[i] == '0') {
+      ++i;
+    } else if (!digits()) {
+      return false;
+    }
+    if (i < n.size() && n[i] == '.' && (++i, !digits())) return false;
+    if (i < n.size() && (n[i] == 'e' || n[i] == 'E')) {
+      ++i;
+      if (i < n.size() && (n[i] == '+' || n[i] == '-')) ++i;
+      if (!digits()) return false;
+    }
+    return i == n.size();
   }
   JsonValue scalar() {
     JsonValue v;
@@ -208,10 +256,9 @@ class JsonParser {
       v.kind = JsonValue::Kind::kBool;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       const std::string number(text_.substr(pos_, text_.find_first_of(",}] \t\r\n", pos_) - pos_));
-      char* end = nullptr;
+      if (!json_number_syntax(number)) fail("malformed number '" + number + "'");
       v.kind = JsonValue::Kind::kNumber;
-      v.number = std::strtod(number.c_str(), &end);
-      if (end != number.c_str() + number.size()) fail("malformed number '" + number + "'");
+      v.number = std::strtod(number.c_str(), nullptr);
       v.text = number;
       pos_ += number.size();
     } else {
@@ -223,6 +270,8 @@ class JsonParser {
   std::string_view text_;
   size_t pos_ = 0;
   int max_depth_;
+  size_t max_values_;
+  size_t values_ = 0;
   bool flat_;
 };
 
@@ -235,12 +284,12 @@ const JsonValue* JsonValue::find(std::string_view key) const {
   return nullptr;
 }
 
-JsonValue parse_json(std::string_view text, int max_depth) {
-  return JsonParser(text, max_depth, false).run();
+JsonValue parse_json(std::string_view text, int max_depth, size_t max_values) {
+  return JsonParser(text, max_depth, max_values, false).run();
 }
 
 std::vector<std::pair<std::string, JsonValue>> parse_flat_json_object(std::string_view text) {
-  JsonParser parser(text, 1, true);
+  JsonParser parser(text, 1, SIZE_MAX, true);
   JsonValue v = parser.run();
   if (!v.is(JsonValue::Kind::kObject))
     throw std::invalid_argument("malformed JSON at offset 0: expected '{'");

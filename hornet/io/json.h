@@ -38,9 +38,10 @@ struct JsonValue {
 };
 
 /// Parses one JSON value (surrounding white space allowed), nested at most
-/// `max_depth` arrays or objects deep. Throws std::invalid_argument naming the
-/// offset of what is malformed.
-JsonValue parse_json(std::string_view text, int max_depth = 64);
+/// `max_depth` arrays or objects deep and holding at most `max_values` values
+/// (a bound on memory for untrusted text). Throws std::invalid_argument naming
+/// the offset of what is malformed; a key twice in one object is malformed.
+JsonValue parse_json(std::string_view text, int max_depth = 64, size_t max_values = SIZE_MAX);
 
 /// Parses one JSON object whose values are all scalars (a metrics line), keys
 /// in file order. Throws std::invalid_argument naming the offset of what is

@@ -27,6 +27,10 @@ constexpr DtypeName kDtypes[] = {
 
 using Kind = JsonValue::Kind;
 
+constexpr size_t kMaxRank = 64;
+// About 400 MB of parsed values at most; a model's header holds some ten per tensor.
+constexpr size_t kMaxHeaderValues = size_t{1} << 22;
+
 [[noreturn]] void bad(const std::string& what) { throw std::invalid_argument("safetensors header: " + what); }
 
 SafetensorsEntry read_entry(const std::string& name, const JsonValue& info) {
@@ -42,25 +46,27 @@ SafetensorsEntry read_entry(const std::string& name, const JsonValue& info) {
     bad(where + ": data_offsets is not [begin, end]");
   SafetensorsEntry e;
   e.name = name;
+  // Bounded so that a crafted header cannot make a tensor of millions of unit dimensions.
+  if (shape->items.size() > kMaxRank) bad(where + ": more than " + std::to_string(kMaxRank) + " dimensions");
+  std::vector<uint64_t> dims;
   try {
     e.dtype = safetensors_dtype(dtype->text);
-    for (const auto& d : shape->items) {
-      const uint64_t size = json_uint64(d, "a dimension");
-      if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-        bad(where + ": dimension too large");
-      e.shape.push_back(static_cast<int64_t>(size));
-    }
+    for (const auto& d : shape->items) dims.push_back(json_uint64(d, "a dimension"));
     e.begin = json_uint64(offsets->items[0], "data_offsets[0]");
     e.end = json_uint64(offsets->items[1], "data_offsets[1]");
   } catch (const std::invalid_argument& err) {
     bad(where + ": " + err.what());
   }
   if (e.end < e.begin) bad(where + ": data_offsets end before they begin");
-  // Elements times element size, without overflow: it must equal the range's length.
-  unsigned __int128 bytes = c10::elementSize(e.dtype);
-  for (int64_t d : e.shape) {
-    bytes *= static_cast<uint64_t>(d);
-    if (bytes > (static_cast<unsigned __int128>(1) << 64)) break;
+  // Elements times element size, without overflow: it must equal the range's length. The
+  // product of the nonzero dimensions must also fit int64, or a zero-sized tensor's strides
+  // would overflow.
+  unsigned __int128 bytes = c10::elementSize(e.dtype), extent = 1;
+  for (uint64_t d : dims) {
+    extent *= std::max<uint64_t>(d, 1);
+    if (extent > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) bad(where + ": shape too large");
+    bytes *= d;
+    e.shape.push_back(static_cast<int64_t>(d));
   }
   if (bytes != e.end - e.begin) {
     bad(where + ": shape and dtype " + dtype->text + " need " +
@@ -96,22 +102,20 @@ bool looks_like_safetensors(std::string_view head) {
   if (head.size() < 9) return false;
   uint64_t n = 0;
   for (int k = 7; k >= 0; --k) n = (n << 8) | static_cast<unsigned char>(head[static_cast<size_t>(k)]);
-  return n >= 2 && n <= kSafetensorsMaxHeader && head[8] == '{';
+  return n >= 2 && n < (uint64_t{1} << 40) && head[8] == '{';
 }
 
 SafetensorsHeader parse_safetensors_header(std::string_view json, uint64_t data_size) {
   if (json.empty() || json[0] != '{') bad("does not start with '{'");
   JsonValue root;
   try {
-    root = parse_json(json, 8);
+    root = parse_json(json, 8, kMaxHeaderValues);
   } catch (const std::invalid_argument& err) {
     bad(err.what());
   }
   if (!root.is(Kind::kObject)) bad("is not a JSON object");
   SafetensorsHeader header;
-  std::set<std::string> names;
   for (const auto& [name, info] : root.members) {
-    if (!names.insert(name).second) bad("tensor '" + name + "' appears twice");
     if (name == "__metadata__") {
       if (!info.is(Kind::kObject)) bad("__metadata__ is not an object");
       for (const auto& [key, value] : info.members) {
@@ -163,7 +167,7 @@ void save_safetensors(const std::string& path,
       throw std::invalid_argument("save_safetensors: tensor name '" + name + "' is repeated or reserved");
     }
     const std::string dtype = safetensors_dtype_name(tensor.scalar_type());
-    dense.push_back(tensor.detach().to(torch::kCPU).contiguous());
+    dense.push_back(tensor.detach().to(torch::kCPU).to_dense().contiguous());
     const uint64_t nbytes = dense.back().numel() * dense.back().element_size();
     std::string shape;
     for (int64_t d : tensor.sizes()) shape += (shape.empty() ? "" : ",") + std::to_string(d);

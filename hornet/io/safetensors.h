@@ -32,7 +32,8 @@ struct SafetensorsHeader {
 };
 
 /// Whether a file's first bytes (at least 9) can start a safetensors file: a
-/// header length below the limit and a header opening with '{'.
+/// header length below 2^40 (so a header over kSafetensorsMaxHeader is still
+/// recognised, and refused by its size) and a header opening with '{'.
 bool looks_like_safetensors(std::string_view head);
 
 /// Parses a header and checks it against the `data_size` bytes that follow:

@@ -45,8 +45,16 @@ uint64_t numeric_field(const char* field, size_t width, const std::string& path,
 
 std::string text_field(const char* field, size_t width) { return std::string(field, strnlen(field, width)); }
 
-// The `path` record of a pax extended header ("<length> path=<name>\n" records).
-std::string pax_path(const std::string& records, const std::string& file, uint64_t offset) {
+// What a pax extended header says of the next member: its name and, for members
+// of 8 GiB or more, its size ("<length> <key>=<value>\n" records).
+struct PaxRecords {
+  std::string path;
+  bool has_size = false;
+  uint64_t size = 0;
+};
+
+PaxRecords parse_pax(const std::string& records, const std::string& file, uint64_t offset) {
+  PaxRecords pax;
   size_t pos = 0;
   while (pos < records.size()) {
     const size_t space = records.find(' ', pos);
@@ -57,52 +65,87 @@ std::string pax_path(const std::string& records, const std::string& file, uint64
       length = length * 10 + static_cast<size_t>(records[k] - '0');
       if (length > records.size()) bad(file, offset, "a pax record longer than its header");
     }
-    if (length <= space - pos + 1 || pos + length > records.size())
+    if (length <= space - pos + 1 || pos + length > records.size() || records[pos + length - 1] != '\n')
       bad(file, offset, "a malformed pax record");
     const std::string record = records.substr(space + 1, pos + length - space - 2);  // without the newline
-    if (record.rfind("path=", 0) == 0) return record.substr(5);
+    if (record.rfind("path=", 0) == 0) {
+      pax.path = record.substr(5);
+    } else if (record.rfind("size=", 0) == 0) {
+      const std::string digits = record.substr(5);
+      if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos)
+        bad(file, offset, "a malformed pax size record '" + record + "'");
+      pax.has_size = true;
+      pax.size = std::stoull(digits);
+    }
     pos += length;
   }
-  return "";
+  return pax;
 }
+
+// Members whose size field counts data blocks that follow: regular files and, as
+// other readers do, types they do not know. Links, devices, directories and fifos
+// have none whatever the field says.
+bool has_data(char type) { return type < '1' || type > '6'; }
 
 }  // namespace
 
 std::vector<TarMember> list_tar(const std::string& path) {
   RandomAccessFile file(path);
   std::vector<TarMember> members;
-  std::string long_name;
+  PaxRecords next;  // from a pax or GNU long-name header, for the member after it
   char h[kBlock];
   uint64_t offset = 0;
   while (true) {
     if (offset + kBlock > file.size()) bad(path, offset, "truncated (no end-of-archive blocks)");
     file.read(offset, h, kBlock);
     if (std::all_of(h, h + kBlock, [](char c) { return c == 0; })) break;  // end of archive
+    // The sum of the header's bytes with the checksum field as spaces, as unsigned
+    // bytes (POSIX) or, by some old writers, signed ones.
     uint64_t sum = 0;
-    for (size_t k = 0; k < kBlock; ++k) sum += (k >= 148 && k < 156) ? ' ' : static_cast<unsigned char>(h[k]);
-    if (sum != numeric_field(h + 148, 8, path, offset)) bad(path, offset, "header checksum mismatch");
-    const uint64_t size = numeric_field(h + 124, 12, path, offset);
-    const uint64_t data = offset + kBlock;
-    if (size > file.size() - data)
-      bad(path, offset, "a member of " + std::to_string(size) + " bytes runs past the end");
+    int64_t signed_sum = 0;
+    for (size_t k = 0; k < kBlock; ++k) {
+      const bool field = k >= 148 && k < 156;
+      sum += field ? ' ' : static_cast<unsigned char>(h[k]);
+      signed_sum += field ? ' ' : static_cast<signed char>(h[k]);
+    }
+    const uint64_t stored = numeric_field(h + 148, 8, path, offset);
+    if (stored != sum && static_cast<int64_t>(stored) != signed_sum) bad(path, offset, "header checksum mismatch");
     const char type = h[156];
+    const bool extension = type == 'x' || type == 'g' || type == 'L' || type == 'K';  // headers of the next member
+    const uint64_t size = !extension && next.has_size ? next.size : numeric_field(h + 124, 12, path, offset);
+    const uint64_t data = offset + kBlock;
+    const uint64_t stored_size = has_data(type) ? size : 0;
+    if (stored_size > file.size() - data)
+      bad(path, offset, "a member of " + std::to_string(size) + " bytes runs past the end");
     if (type == 'x' || type == 'L') {
       if (size > (1u << 20)) bad(path, offset, "a name record over 1 MiB");
       const std::string record = file.read(data, static_cast<size_t>(size));
-      long_name = type == 'L' ? std::string(record.c_str()) : pax_path(record, path, offset);
-    } else if (type == '0' || type == '\0' || type == '7') {
-      std::string name = long_name;
-      if (name.empty()) {
-        name = text_field(h, 100);
-        const std::string prefix = std::memcmp(h + 257, "ustar", 5) == 0 ? text_field(h + 345, 155) : "";
-        if (!prefix.empty()) name = prefix + "/" + name;
+      if (type == 'L') {
+        next.path = std::string(record.c_str());
+      } else {
+        const PaxRecords pax = parse_pax(record, path, offset);
+        if (!pax.path.empty()) next.path = pax.path;
+        if (pax.has_size) {
+          next.has_size = true;
+          next.size = pax.size;
+        }
       }
-      members.push_back({name, data, size});
-      long_name.clear();
+    } else if (extension) {
+      // Global pax records (a comment, a charset) and GNU long link names: nothing hornet reads.
     } else {
-      long_name.clear();  // directories, links, global pax headers: nothing to read
+      if (type == '0' || type == '\0' || type == '7') {
+        std::string name = next.path;
+        if (name.empty()) {
+          name = text_field(h, 100);
+          // POSIX ustar ("ustar\0") has a name prefix at 345; old GNU ("ustar  ") keeps times there.
+          const std::string prefix = std::memcmp(h + 257, "ustar", 6) == 0 ? text_field(h + 345, 155) : "";
+          if (!prefix.empty()) name = prefix + "/" + name;
+        }
+        members.push_back({name, data, size});
+      }
+      next = PaxRecords{};  // directories, links, other types: nothing to read
     }
-    offset = data + padded(size);
+    offset = data + padded(stored_size);
   }
   return members;
 }

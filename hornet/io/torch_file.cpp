@@ -180,7 +180,7 @@ TorchFile::TorchFile(const std::string& path) : file_(std::make_shared<RandomAcc
   const std::string head = file_->read(0, static_cast<size_t>(std::min<uint64_t>(file_->size(), 9)));
   try {
     // Checked first: a safetensors length prefix can start with "PK" or 0x80,
-    // but neither other format has four zero bytes and a '{' after it.
+    // but neither other format has three zero bytes and a '{' after it.
     if (looks_like_safetensors(head)) {
       format_ = Format::kSafetensors;
       open_safetensors();
@@ -237,6 +237,10 @@ void TorchFile::open_safetensors() {
   uint64_t header_size = 0;
   for (int k = 7; k >= 0; --k)
     header_size = (header_size << 8) | static_cast<unsigned char>(prefix[static_cast<size_t>(k)]);
+  if (header_size > kSafetensorsMaxHeader) {
+    corrupt(path(), "safetensors header claims " + std::to_string(header_size) + " bytes, over the format's limit of " +
+                        std::to_string(kSafetensorsMaxHeader));
+  }
   if (header_size > file_->size() - 8) {
     corrupt(path(), "safetensors header claims " + std::to_string(header_size) +
                         " bytes but the file holds " + std::to_string(file_->size() - 8) +

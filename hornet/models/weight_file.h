@@ -132,7 +132,7 @@ size_t convert_checkpoint(const std::string& input, const std::string& output, C
 /// pooling), of the zoo arch `arch_name` (empty: the one the file's shapes
 /// fit, see zoo_arch_for_checkpoint), its weights the `backbone.*` tensors of any HorNet weight file
 /// (a classifier's head is left aside). An output norm the file lacks starts
-/// as the identity and is reported as reinitialised; any other missing,
+/// with unit weight and zero bias and is reported as reinitialised; any other missing,
 /// unexpected or misshaped tensor throws std::runtime_error with the report.
 struct LoadedBackbone {
   HorNet model{nullptr};

@@ -5,6 +5,7 @@
 #include "hornet/data/loader.h"
 #include "hornet/data/toy_dataset.h"
 #include "hornet/io/file_util.h"
+#include "hornet/io/json.h"
 #include "hornet/io/tar.h"
 #include "hornet/io/zip.h"
 #include "support/fixtures.h"
@@ -13,6 +14,8 @@
 
 #include <torch/torch.h>
 
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -362,6 +365,56 @@ TEST_CASE("tar: what TarWriter writes lists back, and a damaged header is refuse
   CHECK_THROWS_WITH(io::list_tar(dir + "/d.tar"), Contains("runs past the end"));
 }
 
+TEST_CASE("tar: Python tarfile's GNU, pax and ustar archives list as tarfile lists them", "[data][shards]") {
+  // Long names through GNU records, pax paths and ustar prefixes; directories and links skipped;
+  // pax_size.tar's first member has its size only in a pax record (its ustar field is zero).
+  for (const std::string name : {"gnu", "pax", "ustar", "pax_size"}) {
+    INFO(name);
+    const auto want = io::parse_json(io::read_file(test::fixture_dir() + "/tar/" + name + ".json"));
+    const auto got = io::list_tar(test::fixture_dir() + "/tar/" + name + ".tar");
+    REQUIRE(got.size() == want.items.size());
+    for (size_t k = 0; k < got.size(); ++k) {
+      CHECK(got[k].name == want.items[k].find("name")->text);
+      CHECK(got[k].offset == io::json_uint64(*want.items[k].find("offset"), "offset"));
+      CHECK(got[k].size == io::json_uint64(*want.items[k].find("size"), "size"));
+    }
+  }
+}
+
+TEST_CASE("tar: an old GNU header's time fields are not a name prefix, and a signed checksum is accepted",
+          "[data][shards]") {
+  const auto dir = test::temp_dir("tar_gnu");
+  io::TarWriter writer(dir + "/a.tar");
+  writer.add("a.jpg", "abc");
+  writer.finish();
+  std::string bytes = io::read_file(dir + "/a.tar");
+  const auto reseal = [&](bool signed_sum) {
+    std::memset(&bytes[148], ' ', 8);
+    long sum = 0;
+    for (size_t k = 0; k < 512; ++k) {
+      sum += signed_sum ? static_cast<signed char>(bytes[k]) : static_cast<unsigned char>(bytes[k]);
+    }
+    char field[32];
+    std::snprintf(field, sizeof field, "%06lo", static_cast<unsigned long>(sum));
+    std::memcpy(&bytes[148], field, 7);  // six digits and the NUL; the space stays
+  };
+  // GNU's magic "ustar  \0" keeps atime and ctime at 345 (tar --incremental fills them).
+  std::memcpy(&bytes[257], "ustar  ", 8);
+  std::memcpy(&bytes[345], "14536000000", 12);
+  reseal(false);
+  io::write_file_atomic(dir + "/gnu.tar", bytes);
+  auto members = io::list_tar(dir + "/gnu.tar");
+  REQUIRE(members.size() == 1);
+  CHECK(members[0].name == "a.jpg");
+  // A byte above 127 in the name: old writers summed signed chars.
+  bytes[0] = static_cast<char>(0xe9);
+  reseal(true);
+  io::write_file_atomic(dir + "/signed.tar", bytes);
+  members = io::list_tar(dir + "/signed.tar");
+  REQUIRE(members.size() == 1);
+  CHECK(members[0].name == "\xe9.jpg");
+}
+
 TEST_CASE("shards: the folder's samples, labels and class names, and a sample without a label is an error",
           "[data][shards]") {
   const auto dir = test::temp_dir("shards");
@@ -423,10 +476,36 @@ TEST_CASE("sampler: shards are read in order through a shuffle buffer, split ove
       CHECK(seen.insert(index).second);
     }
   }
-  CHECK(seen.size() >= 40);  // all but a rank's cut tail
+  // Whatever the epoch's order, dealing to the lighter rank gives 27 and 20 samples (the
+  // most even split of whole shards): rank 0 cuts 3, rank 1 repeats 4.
+  CHECK(seen.size() == 24 + 20);
   o.world_size = 6;
   o.rank = 0;
-  CHECK_THROWS_WITH(Sampler(47, o), Contains("5 shards for 6 ranks"));
+  CHECK_THROWS_WITH(Sampler(47, o), Contains("5 non-empty shards for 6 ranks"));
+}
+
+TEST_CASE("sampler: uneven and empty shards are dealt so that ranks stay even, in every epoch",
+          "[data][sampler][shards]") {
+  SamplerOptions o;
+  o.world_size = 2;
+  o.seed = 4;
+  // Round-robin would give one rank 10 + 5 in some epochs and the other 10, or 20 and 5.
+  // The lighter-rank rule gives 15 and 10 in every epoch: ceil(25 / 2) = 13 each, 13 + 10
+  // distinct. The empty shard is skipped, never a rank's only one.
+  o.shard_sizes = {10, 0, 10, 5};
+  for (int64_t epoch = 0; epoch < 12; ++epoch) {
+    INFO("epoch " << epoch);
+    std::set<int64_t> seen;
+    for (int rank = 0; rank < 2; ++rank) {
+      o.rank = rank;
+      const auto mine = Sampler(25, o).indices(epoch);
+      CHECK(mine.size() == 13);
+      seen.insert(mine.begin(), mine.end());
+    }
+    CHECK(seen.size() == 23);
+  }
+  o.shard_sizes = {25, 0};
+  CHECK_THROWS_WITH(Sampler(25, o), Contains("1 non-empty shards for 2 ranks"));
 }
 
 TEST_CASE("loader: shards resume inside an epoch with the same batches", "[data][loader][shards]") {

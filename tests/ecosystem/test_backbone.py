@@ -80,7 +80,7 @@ def compare_features(checkpoint, model, x_file, what):
 x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(3))
 np.save(path('x.npy'), x.numpy())
 
-# A classifier's weights: the backbone-only file adds identity norms for stages 0-2.
+# A classifier's weights: the backbone-only file adds fresh norms (unit weight, zero bias) for stages 0-2.
 classifier = randomized(hornet_ref.arch_spec('tiny-gf'), 1000, 11)
 torch.save(classifier.state_dict(), path('classifier.pth'))
 if hornet('hornet-convert', path('classifier.pth'), path('backbone.pth'), '--backbone-only').returncode == 0:

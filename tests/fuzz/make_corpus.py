@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed corpora for the libFuzzer targets, written with Debian's python3-torch.
 
-    make_corpus.py OUT_DIR   ->  OUT_DIR/{pickle,zip,torch_file,npy,safetensors}/
+    make_corpus.py OUT_DIR   ->  OUT_DIR/{pickle,zip,torch_file,npy,safetensors,tar}/
 
 The corpus in tests/fuzz/corpus/, which scripts/fuzz.sh seeds the
 targets from, was written by this script; regenerate it with
@@ -68,11 +68,33 @@ def safetensors_bytes(header, data, pad):
     return struct.pack('<Q', len(text)) + text + data
 
 
+def tar_files():
+    """Small shards in tarfile's three formats: key.jpg + key.cls samples, a long
+    name, a directory and a link."""
+    import tarfile
+    for fmt in (tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode='w', format=fmt) as tar:
+            def add(name, data=None, kind=tarfile.REGTYPE, link=''):
+                info = tarfile.TarInfo(name)
+                info.type, info.linkname, info.mtime = kind, link, 1700000000
+                info.size = len(data) if data is not None else 0
+                tar.addfile(info, io.BytesIO(data) if data is not None else None)
+            add('d', kind=tarfile.DIRTYPE)
+            add('d/00000001.jpg', b'\xff\xd8\xff\xe0' + b'j' * 40)
+            add('d/00000001.cls', b'2')
+            add('d/l', kind=tarfile.SYMTYPE, link='00000001.jpg')
+            if fmt != tarfile.USTAR_FORMAT:
+                add('k' * 120 + '.png', b'\x89PNG\r\n\x1a\n' + b'p' * 20)
+                add('k' * 120 + '.cls', b'0')
+        yield buf.getvalue()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('out')
     out = parser.parse_args().out
-    for sub in ('pickle', 'zip', 'torch_file', 'npy', 'safetensors'):
+    for sub in ('pickle', 'zip', 'torch_file', 'npy', 'safetensors', 'tar'):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     seen = set()
 
@@ -118,6 +140,8 @@ def main():
         n += write('safetensors', f'{i}.bin', struct.pack('<H', len(data)) + text)
         for pad in (False, True):
             n += write('torch_file', f'{i}_pad{int(pad)}.safetensors', safetensors_bytes(header, data, pad))
+    for i, data in enumerate(tar_files()):
+        n += write('tar', f'{i}.tar', data)
     print(f'make_corpus: {n} seeds in {out}')
 
 

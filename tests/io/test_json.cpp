@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 using namespace hornet;
 
 TEST_CASE("json: strings are quoted with quotes, backslashes and control characters escaped", "[json]") {
@@ -55,4 +57,25 @@ TEST_CASE("json: a malformed flat object is an error naming the offset", "[json]
   CHECK_THROWS_WITH(io::parse_flat_json_object("{\"a\": 1} x"), Contains("text after the object"));
   CHECK_THROWS_WITH(io::parse_flat_json_object("{a: 1}"), Contains("expected a string"));
   CHECK_THROWS_WITH(io::parse_flat_json_object("{\"a\": \"\\q\"}"), Contains("unknown escape"));
+}
+
+TEST_CASE("json: parse_json joins UTF-16 pairs and refuses what RFC 8259 does not allow", "[json]") {
+  using Catch::Matchers::Contains;
+  // U+1F600 is F0 9F 98 80 in UTF-8; U+00E9 is C3 A9.
+  CHECK(io::parse_json(R"("\ud83d\ude00 \u00e9")").text == "\xf0\x9f\x98\x80 \xc3\xa9");
+  CHECK_THROWS_WITH(io::parse_json(R"("\ud83d")"), Contains("without its low half"));
+  CHECK_THROWS_WITH(io::parse_json(R"("\ud83d\u0041")"), Contains("without its low half"));
+  CHECK_THROWS_WITH(io::parse_json(R"("\ude00")"), Contains("without its high half"));
+  for (const char* number : {"0", "-0", "12", "1.5", "-1.5e-3", "2E+10", "0.25e3"}) {
+    INFO(number);
+    CHECK(io::parse_json(number).number == std::strtod(number, nullptr));
+  }
+  for (const char* number : {"01", "1.", ".5", "-", "1e", "0x10", "-inf", "nan", "+1", "1.5e+"}) {
+    INFO(number);
+    CHECK_THROWS_WITH(io::parse_json(number), Contains("expected a value") || Contains("malformed number"));
+  }
+  CHECK_THROWS_WITH(io::parse_json(R"({"a": 1, "b": {"a": 2}, "a": 3})"), Contains("key 'a' appears twice"));
+  CHECK(io::parse_json(R"({"a": {"a": 2}})").find("a")->find("a")->number == 2);
+  CHECK(io::parse_json("[1, 2, [3]]", 4, 5).items.size() == 3);
+  CHECK_THROWS_WITH(io::parse_json("[1, 2, [3, 4]]", 4, 5), Contains("more than 5 values"));
 }

@@ -121,6 +121,8 @@ TEST_CASE("safetensors: a header against the rules is refused, naming the tensor
     return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":[" + shape + "],\"data_offsets\":[" +
            offsets + "]}";
   };
+  std::string rank65 = "1";
+  for (int k = 0; k < 64; ++k) rank65 += ",1";
   const std::pair<std::string, std::string> cases[] = {
       {"{" + entry("a", "F32", "4", "0,16") + "," + entry("b", "F32", "2", "8,16") + "}", "overlaps"},
       {"{" + entry("a", "F32", "2", "0,8") + "," + entry("b", "F32", "1", "12,16") + "}",
@@ -133,7 +135,7 @@ TEST_CASE("safetensors: a header against the rules is refused, naming the tensor
       {"{" + entry("a", "F32", "4", "16,0") + "}", "end before they begin"},
       {"{" + entry("a", "F32", "-4", "0,16") + "}", "not a non-negative integer"},
       {"{" + entry("a", "F32", "4", "0,18446744073709551616") + "}", "not a non-negative integer below 2^64"},
-      {"{" + entry("a", "F32", "4294967296,4294967296", "0,16") + "}", "need more than 2^64 bytes"},
+      {"{" + entry("a", "F64", "4611686018427387904", "0,16") + "}", "need more than 2^64 bytes"},
       {"{" + entry("a", "F32", "4", "0,16") + "," + entry("a", "F32", "4", "0,16") + "}",
        "'a' appears twice"},
       {R"({"a":{"dtype":"F32","shape":[4]}})", "lacks one of dtype, shape, data_offsets"},
@@ -142,12 +144,34 @@ TEST_CASE("safetensors: a header against the rules is refused, naming the tensor
        "'k' is not a string"},
       {R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]})", "malformed JSON"},
       {R"({"a":[[[[[[[[[[1]]]]]]]]]]})", "nested deeper than 8 levels"},
+      // Zero bytes, but strides of 4 * 2^62 elements would overflow int64.
+      {"{" + entry("a", "U8", "0,4611686018427387904,4", "0,0") + "," + entry("b", "F32", "4", "0,16") + "}",
+       "tensor 'a': shape too large"},
+      {"{" + entry("a", "F32", "18446744073709551615", "0,16") + "}", "tensor 'a': shape too large"},
+      {"{" + entry("a", "F32", rank65, "0,4") + "}",
+       "tensor 'a': more than 64 dimensions"},
+      {R"({"a":{"dtype":"F32","dtype":"I32","shape":[4],"data_offsets":[0,16]}})", "'dtype' appears twice"},
   };
   for (const auto& [header, message] : cases) {
     INFO(header);
     CHECK_THROWS_WITH(io::parse_safetensors_header(header, data.size()), Contains(message));
     const auto path = write_temp("bad.safetensors", safetensors_bytes(header, data));
     CHECK_THROWS_WITH(io::TorchFile(path), Contains(path) && Contains(message));
+    std::filesystem::remove(path);
+  }
+  // One prefix, however the message was built.
+  try {
+    io::parse_safetensors_header("{" + entry("a", "F32", "18446744073709551615", "0,16") + "}", data.size());
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()) == "safetensors header: tensor 'a': shape too large");
+  }
+  // A header over the format's 100 MB limit is named as such, not read.
+  {
+    std::string big = safetensors_bytes(std::string(8, ' '), "");
+    big[3] = 0x10;  // 0x10000000 + 8 bytes
+    big[8] = '{';
+    const auto path = write_temp("huge_header.safetensors", big);
+    CHECK_THROWS_WITH(io::TorchFile(path), Contains("safetensors header claims 268435464 bytes, over the format's limit"));
     std::filesystem::remove(path);
   }
   // A length prefix past the end of the file.

@@ -169,6 +169,60 @@ def make_npy_cases(out_dir):
         np.lib.format.write_array(f, base.astype('<f4'), version=(2, 0))
 
 
+def make_tar_cases(out_dir):
+    """Archives as Python's tarfile writes them in its three formats (GNU long
+    names and link names, pax names and a global header, ustar name prefixes,
+    directories, links), each with tarfile's own listing of its regular files:
+    name, data offset and size. pax_size.tar holds a member whose ustar size
+    field is zero and whose size is in a pax record, as writers store members of
+    8 GiB or more."""
+    import io
+    import tarfile
+    os.makedirs(out_dir, exist_ok=True)
+    long_path = 'd' * 60 + '/' + 'e' * 60 + '/b.cls'  # fits ustar's prefix and name fields
+    long_name = 'n' * 150 + '.jpg'  # needs a GNU name record or a pax path
+    entries = [('dir', None, tarfile.DIRTYPE, ''), ('dir/a.jpg', b'x' * 700, tarfile.REGTYPE, ''),
+               (long_path, b'7', tarfile.REGTYPE, ''), ('dir/link', None, tarfile.SYMTYPE, 'a.jpg'),
+               ('dir/far', None, tarfile.SYMTYPE, 'l' * 120), (long_name, b'y' * 1000, tarfile.REGTYPE, ''),
+               ('caf\u00e9.jpg', b'z' * 3, tarfile.REGTYPE, ''), ('empty.cls', b'', tarfile.REGTYPE, '')]
+
+    def write(name, fmt, members, **kw):
+        with tarfile.open(os.path.join(out_dir, name + '.tar'), 'w', format=fmt, **kw) as tar:
+            for path, data, kind, link in members:
+                info = tarfile.TarInfo(path)
+                info.type, info.linkname, info.mtime = kind, link, 1700000000
+                info.size = len(data) if data is not None else 0
+                tar.addfile(info, io.BytesIO(data) if data is not None else None)
+
+    def listing(name):
+        with tarfile.open(os.path.join(out_dir, name + '.tar')) as tar:
+            rows = [{'name': m.name, 'offset': m.offset_data, 'size': m.size} for m in tar.getmembers() if m.isreg()]
+        with open(os.path.join(out_dir, name + '.json'), 'w') as f:
+            json.dump(rows, f)
+
+    write('gnu', tarfile.GNU_FORMAT, entries)
+    write('pax', tarfile.PAX_FORMAT, entries, pax_headers={'comment': 'a global header'})
+    write('ustar', tarfile.USTAR_FORMAT, [e for e in entries if e[0] != long_name and len(e[3]) <= 100])
+    for name in ('gnu', 'pax', 'ustar'):
+        listing(name)
+    # The size in a pax record, the ustar field zeroed and the header's checksum made good again.
+    path = os.path.join(out_dir, 'pax_size.tar')
+    with tarfile.open(path, 'w', format=tarfile.PAX_FORMAT) as tar:
+        for k, data in enumerate((b'p' * 600, b'q' * 10)):
+            info = tarfile.TarInfo(f'big{k}.jpg')
+            info.size, info.mtime = len(data), 1700000000
+            info.pax_headers = {'size': str(len(data))}
+            tar.addfile(info, io.BytesIO(data))
+    with tarfile.open(path) as tar:
+        header = tar.getmembers()[0].offset_data - 512
+    raw = bytearray(open(path, 'rb').read())
+    raw[header + 124:header + 136] = b'00000000000\0'
+    raw[header + 148:header + 156] = b' ' * 8
+    raw[header + 148:header + 156] = b'%06o\0 ' % sum(raw[header:header + 512])
+    open(path, 'wb').write(bytes(raw))
+    listing('pax_size')
+
+
 class HistoryBuffer:
     """Stands in for mmengine's HistoryBuffer: an object holding numpy values."""
 
@@ -688,6 +742,7 @@ def main():
             return
     torch.set_num_threads(args.threads)
     make_npy_cases(os.path.join(args.out, 'npy'))
+    make_tar_cases(os.path.join(args.out, 'tar'))
     make_checkpoint_cases(os.path.join(args.out, 'checkpoints'))
     make_checkpoint_models(os.path.join(args.out, 'checkpoints'))
     make_image_cases(os.path.join(args.out, 'images'))

@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
                    "to mmpretrain)")
           ->excludes(init);
   app.add_option("--out-indices", out_indices,
-                 "With --backbone-only: the stages whose output norms the file holds (the input's, or the "
-                 "identity where it has none)")
+                 "With --backbone-only: the stages whose output norms the file holds (the input's, or unit "
+                 "weight and zero bias where it has none)")
       ->delimiter(',')
       ->check(CLI::Range(int64_t{0}, int64_t{3}))
       ->needs(backbone);

@@ -4,6 +4,7 @@
 #include "tools/data/commands.h"
 
 #include "hornet/data/dataset.h"
+#include "hornet/data/decode.h"
 #include "hornet/data/rng.h"
 #include "hornet/io/file_util.h"
 #include "hornet/io/tar.h"
@@ -12,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -20,6 +22,24 @@
 namespace hornet_data {
 
 namespace {
+
+// The member's extension, which webdataset's decoders go by: the file's own, or for a sample
+// read from a shard (whose member name is not kept) the one its content calls for.
+std::string image_extension(const hornet::data::Sample& sample, std::string_view bytes) {
+  namespace data = hornet::data;
+  if (!sample.in_shard) {
+    std::string ext = std::filesystem::path(sample.path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext;
+  }
+  switch (data::sniff_format(bytes)) {
+    case data::ImageFormat::kPng: return ".png";
+    case data::ImageFormat::kBmp: return ".bmp";
+    case data::ImageFormat::kWebp: return ".webp";
+    case data::ImageFormat::kTiff: return ".tif";
+    default: return ".jpg";
+  }
+}
 
 struct ShardArgs {
   std::string data, out, split, prefix;
@@ -41,20 +61,21 @@ int run_shard(const ShardArgs& a) {
   if (!a.keep_order) {
     data::Rng({a.seed, 0x5348554646ULL}).shuffle(order);
   }
-  const int64_t shards = (static_cast<int64_t>(order.size()) + a.shard_size - 1) / a.shard_size;
+  // As many shards as --shard-size needs, with the samples spread evenly over them: a short
+  // last shard would leave ranks uneven (the sampler deals whole shards).
+  const auto n = static_cast<int64_t>(order.size());
+  const int64_t shards = (n + a.shard_size - 1) / a.shard_size;
   uint64_t bytes = 0;
   for (int64_t s = 0; s < shards; ++s) {
     char name[32];
     std::snprintf(name, sizeof name, "shard-%06lld.tar", static_cast<long long>(s));
     hornet::io::TarWriter tar((fs::path(a.out) / name).string());
-    const int64_t end = std::min<int64_t>((s + 1) * a.shard_size, static_cast<int64_t>(order.size()));
-    for (int64_t k = s * a.shard_size; k < end; ++k) {
+    for (int64_t k = s * n / shards; k < (s + 1) * n / shards; ++k) {
       const auto& sample = dataset.samples()[static_cast<size_t>(order[static_cast<size_t>(k)])];
-      std::string ext = fs::path(sample.in_shard ? ".jpg" : sample.path).extension().string();
-      std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+      const std::string bytes = data::read_sample_bytes(sample);
       char key[32];
       std::snprintf(key, sizeof key, "%08lld", static_cast<long long>(k));
-      tar.add(key + ext, data::read_sample_bytes(sample));
+      tar.add(key + image_extension(sample, bytes), bytes);
       tar.add(std::string(key) + ".cls", std::to_string(sample.label));
     }
     bytes += tar.bytes_written();
@@ -81,7 +102,7 @@ hornet::cli::Command add_shard(CLI::App& tool) {
   app->add_option("out", a->out, "Folder for shard-NNNNNN.tar and classes.txt (new or empty)")->required();
   app->add_option("--split", a->split, "With an ImageNet root: train or val");
   app->add_option("--data-prefix", a->prefix, "With an annotation file: the folder its paths start from");
-  app->add_option("--shard-size", a->shard_size, "Samples per shard (at least one shard per training rank)")
+  app->add_option("--shard-size", a->shard_size, "Most samples per shard, spread evenly (write at least one shard per training rank)")
       ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
   app->add_option("--seed", a->seed, "Seed of the shuffle before sharding");
   app->add_flag("--keep-order", a->keep_order, "Keep the dataset's order (for validation sets)");
