@@ -39,7 +39,10 @@ int run_features(const FeaturesArgs& a) {
   if (!loaded.report.reinitialized.empty()) {
     std::string norms;
     for (const auto& key : loaded.report.reinitialized) norms += (norms.empty() ? "" : ", ") + key;
-    spdlog::warn("{}: the file has no output norm for {}; they start with unit weight and zero bias (a plain normalisation)", a.checkpoint, norms);
+    spdlog::warn(
+        "{}: the file has no output norm for {}; they start with unit weight and zero bias (a plain "
+        "normalisation)",
+        a.checkpoint, norms);
   }
   auto& backbone = *loaded.model;
   backbone.to(target);

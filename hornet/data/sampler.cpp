@@ -22,7 +22,8 @@ Sampler::Sampler(int64_t dataset_size, const SamplerOptions& options) : n_(datas
     for (int64_t size : o_.shard_sizes) total += size;
     if (total != n_)
       throw std::invalid_argument("Sampler: the shard sizes do not add up to the dataset's size");
-    const auto filled = std::count_if(o_.shard_sizes.begin(), o_.shard_sizes.end(), [](int64_t s) { return s > 0; });
+    const auto filled =
+        std::count_if(o_.shard_sizes.begin(), o_.shard_sizes.end(), [](int64_t s) { return s > 0; });
     if (filled < o_.world_size) {
       throw std::invalid_argument("Sampler: " + std::to_string(filled) + " non-empty shards for " +
                                   std::to_string(o_.world_size) +

@@ -312,14 +312,15 @@ void Trainer::resume_from(const std::string& path) {
     // are dealt to ranks by the world size, so the epoch's order changes.
     const int64_t steps_done = state.batch / state.accumulation;
     const bool order_changes = !train_loader_->dataset().shard_sizes().empty() && state.world_size != world_;
-    spdlog::warn("{} was written by {} rank(s) with accumulation {}; continuing on {} rank(s) with accumulation {}: "
-                 "step {} of epoch {} resumes at micro-batch {}, and the per-rank random streams start afresh "
-                 "(the run continues, but not bit-identically){}",
-                 path, state.world_size, state.accumulation, world_, plan_.accumulation, steps_done, state.epoch + 1,
-                 steps_done * plan_.accumulation,
-                 order_changes ? "; the shards are dealt anew for the new world size, so the rest of this epoch "
-                                 "repeats some of its samples and skips others"
-                               : "");
+    spdlog::warn(
+        "{} was written by {} rank(s) with accumulation {}; continuing on {} rank(s) with accumulation {}: "
+        "step {} of epoch {} resumes at micro-batch {}, and the per-rank random streams start afresh "
+        "(the run continues, but not bit-identically){}",
+        path, state.world_size, state.accumulation, world_, plan_.accumulation, steps_done, state.epoch + 1,
+        steps_done * plan_.accumulation,
+        order_changes ? "; the shards are dealt anew for the new world size, so the rest of this epoch "
+                        "repeats some of its samples and skips others"
+                      : "");
     state.batch = steps_done * plan_.accumulation;
     seed_rank_generator(c_.runtime.seed ^ static_cast<uint64_t>(state.step), rank_);
   }

@@ -109,9 +109,11 @@ std::vector<TarMember> list_tar(const std::string& path) {
       signed_sum += field ? ' ' : static_cast<signed char>(h[k]);
     }
     const uint64_t stored = numeric_field(h + 148, 8, path, offset);
-    if (stored != sum && static_cast<int64_t>(stored) != signed_sum) bad(path, offset, "header checksum mismatch");
+    if (stored != sum && static_cast<int64_t>(stored) != signed_sum)
+      bad(path, offset, "header checksum mismatch");
     const char type = h[156];
-    const bool extension = type == 'x' || type == 'g' || type == 'L' || type == 'K';  // headers of the next member
+    const bool extension =
+        type == 'x' || type == 'g' || type == 'L' || type == 'K';  // headers of the next member
     const uint64_t size = !extension && next.has_size ? next.size : numeric_field(h + 124, 12, path, offset);
     const uint64_t data = offset + kBlock;
     const uint64_t stored_size = has_data(type) ? size : 0;

@@ -238,8 +238,8 @@ void TorchFile::open_safetensors() {
   for (int k = 7; k >= 0; --k)
     header_size = (header_size << 8) | static_cast<unsigned char>(prefix[static_cast<size_t>(k)]);
   if (header_size > kSafetensorsMaxHeader) {
-    corrupt(path(), "safetensors header claims " + std::to_string(header_size) + " bytes, over the format's limit of " +
-                        std::to_string(kSafetensorsMaxHeader));
+    corrupt(path(), "safetensors header claims " + std::to_string(header_size) +
+                        " bytes, over the format's limit of " + std::to_string(kSafetensorsMaxHeader));
   }
   if (header_size > file_->size() - 8) {
     corrupt(path(), "safetensors header claims " + std::to_string(header_size) +

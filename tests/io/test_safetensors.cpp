@@ -148,8 +148,7 @@ TEST_CASE("safetensors: a header against the rules is refused, naming the tensor
       {"{" + entry("a", "U8", "0,4611686018427387904,4", "0,0") + "," + entry("b", "F32", "4", "0,16") + "}",
        "tensor 'a': shape too large"},
       {"{" + entry("a", "F32", "18446744073709551615", "0,16") + "}", "tensor 'a': shape too large"},
-      {"{" + entry("a", "F32", rank65, "0,4") + "}",
-       "tensor 'a': more than 64 dimensions"},
+      {"{" + entry("a", "F32", rank65, "0,4") + "}", "tensor 'a': more than 64 dimensions"},
       {R"({"a":{"dtype":"F32","dtype":"I32","shape":[4],"data_offsets":[0,16]}})", "'dtype' appears twice"},
   };
   for (const auto& [header, message] : cases) {
@@ -171,7 +170,8 @@ TEST_CASE("safetensors: a header against the rules is refused, naming the tensor
     big[3] = 0x10;  // 0x10000000 + 8 bytes
     big[8] = '{';
     const auto path = write_temp("huge_header.safetensors", big);
-    CHECK_THROWS_WITH(io::TorchFile(path), Contains("safetensors header claims 268435464 bytes, over the format's limit"));
+    CHECK_THROWS_WITH(io::TorchFile(path),
+                      Contains("safetensors header claims 268435464 bytes, over the format's limit"));
     std::filesystem::remove(path);
   }
   // A length prefix past the end of the file.

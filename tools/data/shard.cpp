@@ -33,11 +33,16 @@ std::string image_extension(const hornet::data::Sample& sample, std::string_view
     return ext;
   }
   switch (data::sniff_format(bytes)) {
-    case data::ImageFormat::kPng: return ".png";
-    case data::ImageFormat::kBmp: return ".bmp";
-    case data::ImageFormat::kWebp: return ".webp";
-    case data::ImageFormat::kTiff: return ".tif";
-    default: return ".jpg";
+    case data::ImageFormat::kPng:
+      return ".png";
+    case data::ImageFormat::kBmp:
+      return ".bmp";
+    case data::ImageFormat::kWebp:
+      return ".webp";
+    case data::ImageFormat::kTiff:
+      return ".tif";
+    default:
+      return ".jpg";
   }
 }
 
@@ -102,7 +107,8 @@ hornet::cli::Command add_shard(CLI::App& tool) {
   app->add_option("out", a->out, "Folder for shard-NNNNNN.tar and classes.txt (new or empty)")->required();
   app->add_option("--split", a->split, "With an ImageNet root: train or val");
   app->add_option("--data-prefix", a->prefix, "With an annotation file: the folder its paths start from");
-  app->add_option("--shard-size", a->shard_size, "Most samples per shard, spread evenly (write at least one shard per training rank)")
+  app->add_option("--shard-size", a->shard_size,
+                  "Most samples per shard, spread evenly (write at least one shard per training rank)")
       ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
   app->add_option("--seed", a->seed, "Seed of the shuffle before sharding");
   app->add_flag("--keep-order", a->keep_order, "Keep the dataset's order (for validation sets)");
