@@ -87,16 +87,12 @@ hornet::cli::Command add_bulk(CLI::App& tool) {
       "--data", a->options.validate.data,
       "Validation data: ImageFolder root or annotation file (with --config: default its data.val)");
   a->weights.add_to(*app);
-  app->add_option("--real-labels", a->options.validate.real_labels,
-                  "ImageNet-ReaL labels (real.json): also report ReaL top-1/top-5")
-      ->check(CLI::ExistingFile);
   app->add_option("--crop-pct", a->options.crop_pct,
                   "Resize the short edge to crop / crop-pct before the centre crop")
       ->check(CLI::Range(0.05, 1.0));
   app->add_option("--image-size", a->options.image_size, "Crop and model input size (default: the arch's)")
       ->check(CLI::Range(int64_t{32}, int64_t{8192}));
-  app->add_flag("--flip", a->options.validate.flip,
-                "Test-time augmentation: average the logits of each image and its mirror image");
+  add_scoring_options(*app, a->options.validate.real_labels, a->options.validate.flip);
   app->add_option("--batch-size", a->options.validate.batch_size, "Batch size (default: the config's, or 64)")
       ->check(CLI::Range(int64_t{1}, int64_t{65536}));
   app->add_option("--workers", a->options.workers, "Loader threads (without --config)")

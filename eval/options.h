@@ -51,6 +51,10 @@ CLI::Option* add_choice_option(CLI::App& app, const std::string& name, E& target
 /// --checkpoint FILE (required): a torch.save file of any layout hornet reads.
 void add_checkpoint_option(CLI::App& app, std::string& checkpoint);
 
+/// --real-labels real.json (ImageNet-ReaL accuracy beside the plain one) and --flip
+/// (horizontal-flip test-time augmentation), as validate and bulk take them.
+void add_scoring_options(CLI::App& app, std::string& real_labels, bool& flip);
+
 /// --amp with the config's names (off by default here: evaluation in full precision unless asked).
 void add_amp_option(CLI::App& app, hornet::config::AmpSetting& amp);
 

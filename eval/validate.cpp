@@ -23,7 +23,8 @@ namespace hornet_eval {
 namespace {
 
 struct ValidateArgs {
-  std::string config, checkpoint, data, out_json, dump_logits, device;
+  std::string config, checkpoint, data, out_json, dump_logits, device, real_labels;
+  bool flip = false;
   hornet::config::AmpSetting amp = hornet::config::AmpSetting::kOff;
   std::vector<std::string> overrides;
   WeightsArgs weights;
@@ -35,6 +36,10 @@ void print_result(const std::string& checkpoint, const hornet::engine::EvalResul
   std::printf("%s: top-1 %.2f%%  top-5 %.2f%%  (%lld images, %s weights from %s)\n", checkpoint.c_str(),
               r.top1, r.top5, static_cast<long long>(r.samples), r.ema ? "EMA" : "raw",
               r.weights_source.c_str());
+  if (r.real_samples > 0) {
+    std::printf("%s: ReaL top-1 %.2f%%  top-5 %.2f%%  (%lld images with ReaL labels)\n", checkpoint.c_str(),
+                r.real_top1, r.real_top5, static_cast<long long>(r.real_samples));
+  }
 }
 
 int run_validate(const ValidateArgs& a) {
@@ -50,6 +55,8 @@ int run_validate(const ValidateArgs& a) {
   vo.batch_size = a.batch_size;
   vo.keep_logits = !a.dump_logits.empty();
   vo.amp = a.amp;
+  vo.real_labels = a.real_labels;
+  vo.flip = a.flip;
   const auto result = engine::validate_checkpoint(e, a.checkpoint, vo);
   print_result(a.checkpoint, result);
   std::optional<engine::EvalResult> other;
@@ -101,6 +108,7 @@ hornet::cli::Command add_validate(CLI::App& tool) {
       "Write the float32 logits here (.npy), with <stem>.labels.npy and <stem>.paths.txt, row for row");
   app->add_option("--device", a->device,
                   std::string("cpu or cuda[:N] (") + hornet::config::keys::kRuntimeDevice + ")");
+  add_scoring_options(*app, a->real_labels, a->flip);
   add_amp_option(*app, a->amp);
   hornet::cli::add_threads_option(*app, a->threads);
   return {app, [a] { return run_validate(*a); }};

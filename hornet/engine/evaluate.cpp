@@ -140,6 +140,23 @@ std::vector<std::vector<int64_t>> read_real_labels(const std::string& path) {
   return labels;
 }
 
+const std::vector<int64_t>& real_labels_of(const std::string& path, const std::vector<std::vector<int64_t>>& real) {
+  static const std::regex name(R"(ILSVRC2012_val_(\d{8})\.[A-Za-z]+)");
+  const std::string base = std::filesystem::path(path).filename().string();
+  std::smatch m;
+  if (!std::regex_match(base, m, name)) {
+    throw std::invalid_argument(path +
+                                ": ReaL labels go by ImageNet's validation file names "
+                                "(ILSVRC2012_val_00000001.JPEG, ...)");
+  }
+  const auto number = std::stoll(m[1]);
+  if (number < 1 || number > static_cast<int64_t>(real.size())) {
+    throw std::invalid_argument(path + ": image " + std::to_string(number) + " is past the " +
+                                std::to_string(real.size()) + " entries of the ReaL labels");
+  }
+  return real[static_cast<size_t>(number - 1)];
+}
+
 void score_real_labels(EvalResult& r, const std::vector<std::vector<int64_t>>& real) {
   if (!r.logits.defined() || r.paths.size() != static_cast<size_t>(r.logits.size(0))) {
     throw std::logic_error("score_real_labels: the evaluation kept no logits and paths");
@@ -148,21 +165,8 @@ void score_real_labels(EvalResult& r, const std::vector<std::vector<int64_t>>& r
   const auto top = std::get<1>(r.logits.topk(k, 1)).contiguous();
   const auto* classes = top.data_ptr<int64_t>();
   int64_t counted = 0, hit1 = 0, hit5 = 0;
-  static const std::regex name(R"(ILSVRC2012_val_(\d{8})\.[A-Za-z]+)");
   for (size_t row = 0; row < r.paths.size(); ++row) {
-    const std::string base = std::filesystem::path(r.paths[row]).filename().string();
-    std::smatch m;
-    if (!std::regex_match(base, m, name)) {
-      throw std::invalid_argument(r.paths[row] +
-                                  ": ReaL labels go by ImageNet's validation file names "
-                                  "(ILSVRC2012_val_00000001.JPEG, ...)");
-    }
-    const auto number = std::stoll(m[1]);
-    if (number < 1 || number > static_cast<int64_t>(real.size())) {
-      throw std::invalid_argument(r.paths[row] + ": image " + std::to_string(number) + " is past the " +
-                                  std::to_string(real.size()) + " entries of the ReaL labels");
-    }
-    const auto& right = real[static_cast<size_t>(number - 1)];
+    const auto& right = real_labels_of(r.paths[row], real);
     if (right.empty()) continue;
     ++counted;
     const auto is_right = [&](int64_t c) { return std::find(right.begin(), right.end(), c) != right.end(); };
@@ -241,6 +245,10 @@ EvalResult validate_checkpoint(const config::ExperimentConfig& c, const std::str
   place_model(*model, setup);
   const bool real = !options.real_labels.empty();
   const auto real_labels = real ? read_real_labels(options.real_labels) : std::vector<std::vector<int64_t>>{};
+  if (real) {
+    // Before the evaluation, not after it: a sharded set's samples have no ImageNet file names.
+    for (const auto& sample : loader->dataset().samples()) (void)real_labels_of(sample.path, real_labels);
+  }
   auto result = evaluate(*model, *loader, options.keep_logits || real, nullptr, autocast_type(setup.amp),
                          setup.channels_last, options.flip);
   result.ema = found.ema;
@@ -280,10 +288,15 @@ ClassBreakdown class_breakdown(const EvalResult& r, int64_t num_classes, bool wi
 namespace {
 
 std::string metrics_json(const EvalResult& r) {
-  return "\"top1\": " + io::json_number(r.top1) + ", \"top5\": " + io::json_number(r.top5) +
-         ", \"samples\": " + std::to_string(r.samples) + ", \"loss\": " + io::json_number(r.loss) +
-         ", \"weights\": " + io::json_string(r.ema ? "ema" : "raw") +
-         ", \"weights_source\": " + io::json_string(r.weights_source);
+  std::string out = "\"top1\": " + io::json_number(r.top1) + ", \"top5\": " + io::json_number(r.top5) +
+                    ", \"samples\": " + std::to_string(r.samples) + ", \"loss\": " + io::json_number(r.loss) +
+                    ", \"weights\": " + io::json_string(r.ema ? "ema" : "raw") +
+                    ", \"weights_source\": " + io::json_string(r.weights_source);
+  if (r.real_samples > 0) {
+    out += ", \"real_top1\": " + io::json_number(r.real_top1) + ", \"real_top5\": " + io::json_number(r.real_top5) +
+           ", \"real_samples\": " + std::to_string(r.real_samples);
+  }
+  return out;
 }
 
 }  // namespace

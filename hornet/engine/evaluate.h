@@ -49,10 +49,15 @@ struct EvalResult {
 /// std::runtime_error naming the file when it is not such a list.
 std::vector<std::vector<int64_t>> read_real_labels(const std::string& path);
 
+/// The entry of `real` that the image at `path` (ILSVRC2012_val_NNNNNNNN.*)
+/// is scored by. Throws std::invalid_argument naming the image when its file
+/// name is not such a name or its number is past the labels.
+const std::vector<int64_t>& real_labels_of(const std::string& path, const std::vector<std::vector<int64_t>>& real);
+
 /// Sets `result`'s ReaL accuracy from its kept logits and paths: an image
 /// counts as right at k when any of its top-k classes is among its ReaL
-/// labels. Throws std::invalid_argument naming an image whose file name is not
-/// ILSVRC2012_val_NNNNNNNN.* or whose number the labels do not reach.
+/// labels (real_labels_of). validate_checkpoint checks every image's name
+/// before it evaluates, so a dataset ReaL cannot score fails at once.
 void score_real_labels(EvalResult& result, const std::vector<std::vector<int64_t>>& real);
 
 /// Per-class counts of an evaluation: samples and top-1 hits of each true

@@ -117,12 +117,17 @@ check(rows and rows[0]['real_top1'] == f'{want:.3f}' and rows[0]['real_top5'] ==
       f'ReaL top-1 {rows[0]["real_top1"] if rows else None} == {want:.3f} over {len(counted)} labelled images '
       '(top-5 of 3 classes: 100)')
 check(rows and rows[0]['top1'] == f'{result["top1"]:.3f}', 'ReaL leaves the plain top-1 as it was')
+single = validate(checkpoints[2], '--real-labels', path('real.json'))[0]
+check(f'{single.get("real_top1", -1):.3f}' == f'{want:.3f}' and single.get('real_samples') == len(counted),
+      f'validate --real-labels: ReaL top-1 {single.get("real_top1")} over {single.get("real_samples")} images')
 
 # Flip: the mean of the logits of the images and of their mirrored copies.
 mirrored = validate(checkpoints[2], '--data', path('mirrored'))
 want = 100.0 * np.mean(((logits + mirrored[1]) / 2).argmax(1) == labels)
 rows = bulk(checkpoints[2], '--config', recipe, '--flip')
 check(rows and rows[0]['top1'] == f'{want:.3f}', f'--flip top-1 {rows[0]["top1"] if rows else None} == {want:.3f}')
+single = validate(checkpoints[2], '--flip')[0]
+check(f'{single["top1"]:.3f}' == f'{want:.3f}', f'validate --flip top-1 {single["top1"]:.3f} == {want:.3f}')
 
 # --crop-pct 0.5: resize to 64, crop 32, as the config spelt that way.
 resized = validate(checkpoints[2], '--set', 'data.val.pipeline.resize=64')[0]
@@ -154,6 +159,16 @@ rows = list(csv.DictReader(open(out))) if os.path.exists(out) else []
 check(len(rows) == 1 and rows[0]['arch'] == 'tiny' and rows[0]['published_top1'] == '82.84' and
       rows[0]['top1_delta'] == f'{float(rows[0]["top1"]) - 82.84:.3f}' and 'SHA-256' in proc.stderr,
       f'--zoo-dir: the published file found, its published top-1 and the difference ({rows}), the hash warned about')
+# ReaL on images without ImageNet's names, or with labels that stop short: an error naming the image.
+for data, labels, message in ((os.path.join(toy, 'val'), path('real.json'), "ReaL labels go by ImageNet's"),
+                              (path('val'), path('short_real.json'), 'is past the 4 entries of the ReaL labels')):
+    with open(path('short_real.json'), 'w') as f:
+        json.dump([[0]] * 4, f)
+    proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'validate', recipe, '--checkpoint', checkpoints[0],
+                           '--data', data, '--real-labels', labels, '--threads', '1'], capture_output=True, text=True)
+    check(proc.returncode != 0 and message in proc.stderr,
+          f'--real-labels on {os.path.basename(data)} with {os.path.basename(labels)}: "{message}" '
+          f'(exit {proc.returncode}: {proc.stderr[-300:]})')
 proc = subprocess.run([os.path.join(BIN, 'hornet-eval'), 'bulk', path('nothing*.pth'), '--data', path('val')],
                       capture_output=True, text=True)
 check(proc.returncode != 0 and 'no file matches this pattern' in proc.stderr, 'a pattern matching nothing: an error')
