@@ -63,9 +63,11 @@ void add_checkpoint_option(CLI::App& app, std::string& checkpoint) {
 }
 
 void add_scoring_options(CLI::App& app, std::string& real_labels, bool& flip) {
-  app.add_option("--real-labels", real_labels, "ImageNet-ReaL labels (real.json): also report ReaL top-1/top-5")
+  app.add_option("--real-labels", real_labels,
+                 "ImageNet-ReaL labels (real.json): also report ReaL top-1/top-5")
       ->check(CLI::ExistingFile);
-  app.add_flag("--flip", flip, "Test-time augmentation: average the logits of each image and its mirror image");
+  app.add_flag("--flip", flip,
+               "Test-time augmentation: average the logits of each image and its mirror image");
 }
 
 void add_amp_option(CLI::App& app, hornet::config::AmpSetting& amp) {

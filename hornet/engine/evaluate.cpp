@@ -140,7 +140,8 @@ std::vector<std::vector<int64_t>> read_real_labels(const std::string& path) {
   return labels;
 }
 
-const std::vector<int64_t>& real_labels_of(const std::string& path, const std::vector<std::vector<int64_t>>& real) {
+const std::vector<int64_t>& real_labels_of(const std::string& path,
+                                           const std::vector<std::vector<int64_t>>& real) {
   static const std::regex name(R"(ILSVRC2012_val_(\d{8})\.[A-Za-z]+)");
   const std::string base = std::filesystem::path(path).filename().string();
   std::smatch m;
@@ -293,7 +294,8 @@ std::string metrics_json(const EvalResult& r) {
                     ", \"weights\": " + io::json_string(r.ema ? "ema" : "raw") +
                     ", \"weights_source\": " + io::json_string(r.weights_source);
   if (r.real_samples > 0) {
-    out += ", \"real_top1\": " + io::json_number(r.real_top1) + ", \"real_top5\": " + io::json_number(r.real_top5) +
+    out += ", \"real_top1\": " + io::json_number(r.real_top1) +
+           ", \"real_top5\": " + io::json_number(r.real_top5) +
            ", \"real_samples\": " + std::to_string(r.real_samples);
   }
   return out;

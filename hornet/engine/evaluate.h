@@ -52,7 +52,8 @@ std::vector<std::vector<int64_t>> read_real_labels(const std::string& path);
 /// The entry of `real` that the image at `path` (ILSVRC2012_val_NNNNNNNN.*)
 /// is scored by. Throws std::invalid_argument naming the image when its file
 /// name is not such a name or its number is past the labels.
-const std::vector<int64_t>& real_labels_of(const std::string& path, const std::vector<std::vector<int64_t>>& real);
+const std::vector<int64_t>& real_labels_of(const std::string& path,
+                                           const std::vector<std::vector<int64_t>>& real);
 
 /// Sets `result`'s ReaL accuracy from its kept logits and paths: an image
 /// counts as right at k when any of its top-k classes is among its ReaL
