@@ -77,10 +77,10 @@ int run_shard(const ShardArgs& a) {
     hornet::io::TarWriter tar((fs::path(a.out) / name).string());
     for (int64_t k = s * n / shards; k < (s + 1) * n / shards; ++k) {
       const auto& sample = dataset.samples()[static_cast<size_t>(order[static_cast<size_t>(k)])];
-      const std::string bytes = data::read_sample_bytes(sample);
+      const std::string image = data::read_sample_bytes(sample);
       char key[32];
       std::snprintf(key, sizeof key, "%08lld", static_cast<long long>(k));
-      tar.add(key + image_extension(sample, bytes), bytes);
+      tar.add(key + image_extension(sample, image), image);
       tar.add(std::string(key) + ".cls", std::to_string(sample.label));
     }
     bytes += tar.bytes_written();
